@@ -1,0 +1,234 @@
+#include "app/plan.hpp"
+
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <linux/capability.h>
+
+#include "app/exit_codes.hpp"
+#include "privilege/caps.hpp"
+#include "privilege/keep_caps.hpp"
+#include "userdb/commit.hpp"
+
+namespace stepdown::app {
+namespace {
+
+std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// Reads one /etc database file. Absent is not an error (scratch images may
+// have none); anything else unreadable is.
+std::optional<std::string> read_optional(const std::string& path, std::optional<Error>& error) {
+    auto content = userdb::read_db_file(path);
+    if (content) return std::move(*content);
+    if (content.error().sys_errno != ENOENT && !error) {
+        Error e = content.error();
+        e.exit_code = exit_code::data;
+        error = e;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+const char* mode_name(Mode m) {
+    switch (m) {
+        case Mode::Drop: return "drop";
+        case Mode::NonRoot: return "non-root";
+        case Mode::Passthru: return "passthrough";
+    }
+    return "?";
+}
+
+Facts gather(const config::Options& o, const userdb::EtcPaths& paths) {
+    Facts f;
+    f.euid = ::geteuid();
+    f.egid = ::getegid();
+    const int n = ::getgroups(0, nullptr);
+    if (n > 0) {
+        f.groups.resize(static_cast<std::size_t>(n));
+        const int m = ::getgroups(n, f.groups.data());
+        f.groups.resize(m > 0 ? static_cast<std::size_t>(m) : 0);
+    }
+    f.cap_setuid = caps::have_effective(CAP_SETUID);
+    f.cap_setgid = caps::have_effective(CAP_SETGID);
+    f.cap_setpcap = caps::have_effective(CAP_SETPCAP);
+    if (!o.keep_caps.empty()) {
+        // Only with --keep-cap: a kept capability must be in the bounding and
+        // permitted sets to survive the drop (make_plan says so up front).
+        // Unreadable: left unknown; the drop and its proof still fail closed.
+        sys::CapState state;
+        if (caps::read(state) == 0) {
+            f.cap_bounding = state.bounding;
+            f.cap_permitted = state.permitted;
+        }
+    }
+    f.at_secure = ::getauxval(AT_SECURE) != 0;
+    f.overflow_gid = socket::read_overflow_gid();
+
+    if (auto text = read_optional(paths.passwd(), f.file_error)) f.passwd = userdb::parse_passwd(*text);
+    if (auto text = read_optional(paths.group(), f.file_error)) {
+        f.group = userdb::parse_group(*text);
+        f.group_exists = true;
+        f.group_text = std::move(*text);
+    }
+    std::optional<Error> ignored;  // an unreadable gshadow only means it is not kept in step
+    if (auto text = read_optional(paths.gshadow(), ignored)) {
+        f.gshadow = userdb::parse_gshadow(*text);
+        f.gshadow_text = std::move(*text);
+    }
+
+    if (!o.no_socket) {
+        std::string note;
+        auto refs = socket::choose(o.socket_flags, o.socket_env, o.docker_host, &note);
+        if (!refs) {
+            f.socket_error = refs.error();
+        } else {
+            f.socket_refs = std::move(*refs);
+            for (const auto& r : f.socket_refs) f.socket_stats.push_back(socket::inspect(r.path));
+        }
+        if (!note.empty()) f.socket_note = note;
+    }
+    return f;
+}
+
+Plan make_plan(const config::Options& o, const Facts& f) {
+    Plan p;
+    auto refuse = [&](Error e) {
+        if (!p.fatal) p.fatal = std::move(e);
+    };
+    if (f.at_secure) {
+        refuse(Error{"refusing to run: stepdown is installed set-user-ID or set-group-ID, which would let any user "
+                     "become root; remove the bit (chmod u-s,g-s)",
+                     0, exit_code::refused});
+    }
+    if (o.tini_compat && !o.drop) {
+        p.mode = Mode::Passthru;
+        if (o.require_socket || o.allow_gid0 || !o.socket_flags.empty())
+            p.notes.emplace_back("running as a plain tini-compatible init: socket settings are ignored unless "
+                                 "STEPDOWN_USER, STEPDOWN_SOCKET, STEPDOWN_GROUPS or STEPDOWN_KEEP_CAPS asks for "
+                                 "the drop");
+        return p;
+    }
+    p.mode = f.euid == 0 ? Mode::Drop : Mode::NonRoot;
+    if (f.socket_error) refuse(*f.socket_error);
+    if (f.file_error) refuse(*f.file_error);
+
+    socket::Identity who;
+    socket::Policy policy;
+    policy.allow_gid0 = o.allow_gid0;
+    policy.require_socket = o.require_socket;
+    policy.overflow_gid = f.overflow_gid;
+
+    if (p.mode == Mode::Drop) {
+        auto target = identity::resolve_user(o.user_spec, f.passwd, f.group);
+        if (!target) {
+            refuse(target.error());
+            return p;
+        }
+        p.target = *target;
+        auto extra = identity::resolve_groups(o.groups, f.group);
+        if (!extra) {
+            refuse(extra.error());
+            return p;
+        }
+        p.extra_groups = *extra;
+        for (gid_t g : p.extra_groups) {
+            if (g == 0 && !o.allow_gid0)
+                refuse(Error{"refusing to add group 0 (root) from --groups: it makes the app a member of root's "
+                             "group; pass --allow-gid0 (STEPDOWN_ALLOW_GID0=1) if that is really meant",
+                             0, exit_code::refused});
+            if (g == f.overflow_gid)
+                p.notes.push_back("group " + std::to_string(g) + " from --groups is the kernel's overflow gid "
+                                  "(unmapped in this user namespace); setgroups will refuse it");
+        }
+        if ((target->uid == 0 || target->gid == 0) && !o.allow_root_target) {
+            refuse(Error{"refusing to run the command as " + std::string(target->uid == 0 ? "uid 0" : "gid 0") +
+                             " (user " + q(o.user_spec) + " from " + config::source_name(o.user_source) +
+                             "): dropping to root keeps root; pick a non-root user (--user 1000:1000) or pass "
+                             "--allow-root-target",
+                         0, exit_code::refused});
+        }
+        who = {target->uid, target->gid, p.extra_groups};
+        policy.started_as_root = true;
+    } else {
+        who = {f.euid, f.egid, f.groups};
+        policy.started_as_root = false;
+    }
+
+    std::vector<gid_t> granted;
+    for (std::size_t i = 0; i < f.socket_refs.size(); ++i) {
+        auto d = socket::decide(f.socket_refs[i], f.socket_stats[i], who, policy);
+        if (d.fatal) refuse(Error{d.message + (d.fix.empty() ? "" : "; fix: " + d.fix), 0, d.exit_code});
+        if (d.grant) granted.push_back(d.st.gid);
+        p.sockets.push_back(std::move(d));
+    }
+
+    if (p.mode != Mode::Drop) {
+        if (!o.keep_caps.empty())
+            refuse(Error{"--keep-cap needs stepdown started as root: it hands the capabilities to the app through "
+                         "the ambient set while it drops to the user (started as uid " + std::to_string(f.euid) +
+                             "); start as root with --user, or give the app's file a capability (setcap)",
+                         0, exit_code::refused});
+        return p;
+    }
+
+    if (!o.keep_caps.empty()) {
+        auto kept = privilege::resolve_keep_caps(o.keep_caps, o.force_keep_cap);
+        if (!kept) {
+            refuse(kept.error());
+        } else {
+            p.drop.keep_caps = kept->caps;
+            p.notes.insert(p.notes.end(), kept->warnings.begin(), kept->warnings.end());
+            // A capability the container was started without (docker run
+            // --cap-drop) cannot be handed on: say so now, not after setresuid.
+            if (f.cap_bounding && f.cap_permitted) {
+                const auto missing = privilege::unavailable_caps(kept->caps, *f.cap_bounding, *f.cap_permitted);
+                if (!missing.empty()) refuse(privilege::unavailable_error(missing, *f.cap_bounding));
+            }
+        }
+    }
+
+    if (!f.cap_setuid || !f.cap_setgid || !f.cap_setpcap) {
+        std::string missing;
+        if (!f.cap_setuid) missing += " SETUID";
+        if (!f.cap_setgid) missing += " SETGID";
+        if (!f.cap_setpcap) missing += " SETPCAP";
+        std::string add;
+        if (!f.cap_setuid) add += " --cap-add SETUID";
+        if (!f.cap_setgid) add += " --cap-add SETGID";
+        if (!f.cap_setpcap) add += " --cap-add SETPCAP";
+        refuse(Error{"started as root without the capabilities needed to drop privileges (missing:" + missing +
+                         "); add them (docker run" + add + ") or start as the target user "
+                         "(docker run --user 1000:1000 --group-add GID)",
+                     0, exit_code::refused});
+    }
+
+    for (gid_t g : granted) {
+        p.group_requests.push_back({g, o.group_name, p.target->name});
+    }
+    if (!p.group_requests.empty()) {
+        if (!f.group_exists) {
+            p.group_edit_note = "no /etc/group in this image; the kernel needs only the number";
+        } else {
+            p.group_edit = userdb::plan_group_edit(f.group, f.gshadow, p.group_requests);
+            for (const auto& out : p.group_edit->outcomes) {
+                // A low GID is usually a system group of the image (42 shadow, 4 adm): the
+                // app gets that group's file access too. Worth a line; not a refusal.
+                if (out.action != userdb::GroupAction::Created && out.gid != 0 && out.gid < 100)
+                    p.notes.push_back("socket GID " + std::to_string(out.gid) + " is the image's group '" +
+                                      out.group_name + "': the app also gets that group's access to files");
+            }
+        }
+    }
+
+    std::vector<gid_t> groups = granted;
+    groups.insert(groups.end(), p.extra_groups.begin(), p.extra_groups.end());
+    p.drop.uid = p.target->uid;
+    p.drop.gid = p.target->gid;
+    p.drop.groups = privilege::normalize_groups(std::move(groups));
+    p.drop.no_new_privs = !o.allow_new_privs;
+    return p;
+}
+
+}  // namespace stepdown::app

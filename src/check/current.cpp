@@ -1,0 +1,121 @@
+#include "check/current.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "base/numbers.hpp"
+#include "privilege/drop.hpp"
+
+namespace stepdown::check {
+namespace {
+
+std::optional<std::string> read_small(const char* path) {
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    std::string out;
+    char buf[4096];
+    ssize_t n = 0;
+    while (out.size() < 65536 && (n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    if (n < 0) return std::nullopt;
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<IdMapEntry>> parse_id_map(std::string_view text) {
+    std::vector<IdMapEntry> out;
+    while (!text.empty()) {
+        const auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+        std::uint32_t v[3] = {};
+        int field = 0;
+        while (true) {
+            const auto start = line.find_first_not_of(' ');
+            if (start == std::string_view::npos) break;
+            line.remove_prefix(start);
+            const auto end = line.find(' ');
+            if (field == 3) return std::nullopt;
+            // Not parse_id: the identity map's count is 4294967295.
+            const auto n = parse_unsigned(line.substr(0, end), 4294967295U);
+            if (!n) return std::nullopt;
+            v[field++] = static_cast<std::uint32_t>(*n);
+            if (end == std::string_view::npos) break;
+            line.remove_prefix(end);
+        }
+        if (field == 0) continue;  // blank line
+        if (field != 3) return std::nullopt;
+        out.push_back({v[0], v[1], v[2]});
+    }
+    return out;
+}
+
+bool is_identity_map(const std::vector<IdMapEntry>& map) {
+    return map.size() == 1 && map[0].inside == 0 && map[0].outside == 0 && map[0].count == 4294967295U;
+}
+
+std::string format_id_map(const std::vector<IdMapEntry>& map) {
+    std::string s;
+    for (const auto& e : map) {
+        if (!s.empty()) s += ", ";
+        s += std::to_string(e.inside) + " " + std::to_string(e.outside) + " " + std::to_string(e.count);
+    }
+    return s.empty() ? "(empty)" : s;
+}
+
+std::string cap_name(int cap) {
+    const std::string n = caps::name_of(cap);
+    return n == "unknown" || n.empty() ? "cap_" + std::to_string(cap) : n;
+}
+
+std::vector<std::string> cap_names(const std::vector<int>& list) {
+    std::vector<std::string> out;
+    out.reserve(list.size());
+    for (int c : list) out.push_back(cap_name(c));
+    return out;
+}
+
+CurrentIdentity read_current() {
+    CurrentIdentity c;
+    uid_t ru = 0, eu = 0, su = 0;
+    gid_t rg = 0, eg = 0, sg = 0;
+    ::getresuid(&ru, &eu, &su);
+    ::getresgid(&rg, &eg, &sg);
+    c.uid = {ru, eu, su};
+    c.gid = {rg, eg, sg};
+    const int n = ::getgroups(0, nullptr);
+    if (n > 0) {
+        c.groups.resize(static_cast<std::size_t>(n));
+        const int m = ::getgroups(n, c.groups.data());
+        c.groups.resize(m > 0 ? static_cast<std::size_t>(m) : 0);
+    }
+    c.groups = privilege::normalize_groups(std::move(c.groups));
+    c.caps_errno = caps::read_sets(c.caps);
+    c.no_new_privs = ::prctl(PR_GET_NO_NEW_PRIVS, 0UL, 0UL, 0UL, 0UL);
+    c.pid = ::getpid();
+
+    const auto uid_map = read_small("/proc/self/uid_map");
+    const auto gid_map = read_small("/proc/self/gid_map");
+    if (uid_map && gid_map) {
+        auto u = parse_id_map(*uid_map);
+        auto g = parse_id_map(*gid_map);
+        if (u && g) {
+            c.userns.readable = true;
+            c.userns.uid_map = std::move(*u);
+            c.userns.gid_map = std::move(*g);
+            c.userns.nested = !is_identity_map(c.userns.uid_map) || !is_identity_map(c.userns.gid_map);
+        }
+    }
+    if (auto sg_text = read_small("/proc/self/setgroups")) {
+        std::string v = *sg_text;
+        while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+        c.userns.setgroups = v;
+    }
+    return c;
+}
+
+}  // namespace stepdown::check

@@ -1,0 +1,100 @@
+// Which sockets stepdown looks at, what they are, and what to do about each:
+// the socket decision table (README "Decision table"). decide() is a pure
+// function of plain data; inspect() is the only part that touches the system.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace stepdown::socket {
+
+enum class Origin { Flag, Env, DockerHost, Default };
+const char* origin_name(Origin o);  // "--socket", "STEPDOWN_SOCKET", "DOCKER_HOST", "default"
+
+struct SocketRef {
+    std::string path;
+    Origin origin = Origin::Default;
+};
+
+inline constexpr const char* default_socket = "/var/run/docker.sock";
+
+// Where to look, in order: --socket flags; else STEPDOWN_SOCKET (colon-separated);
+// else DOCKER_HOST when it is unix://PATH; else the default. A DOCKER_HOST with
+// another scheme (tcp://, ssh://, ...) means no socket group is needed: the
+// result is empty and *note says so.
+Result<std::vector<SocketRef>> choose(const std::vector<std::string>& flag_paths,
+                                      const std::optional<std::string>& env_list,
+                                      const std::optional<std::string>& docker_host,
+                                      std::string* note);
+
+// What stat(2) (following symlinks, e.g. /var/run -> /run) said.
+struct SocketStat {
+    int stat_errno = 0;  // 0 when stat succeeded
+    mode_t mode = 0;     // full st_mode
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+SocketStat inspect(const std::string& path);
+
+// "socket", "directory", "regular file", "FIFO", "symbolic link", ...
+const char* type_name(mode_t mode);
+
+// The rows of the decision table.
+enum class Row {
+    Absent,          // ENOENT: skipped; fatal with --require-socket
+    StatFailed,      // other stat error (EACCES, ELOOP, ENAMETOOLONG, ENOTDIR): as Absent
+    NotSocket,       // exists but is not a socket: fatal, names the type
+    OwnerIsTarget,   // socket owner uid is the target uid: nothing to grant
+    AlreadyMember,   // socket GID is the target's primary or a --groups GID: nothing to grant
+    WorldWritable,   // mode allows everyone to connect: nothing to grant
+    Gid0Refused,     // socket GID 0 without --allow-gid0: fatal, names the opt-in
+    Gid0Granted,     // socket GID 0 with --allow-gid0: granted, loud warning
+    OverflowGid,     // GID is the kernel overflow gid (unmapped in a user namespace): not granted
+    GroupNotWritable,// group bits lack write: granting would not help; not granted, warned
+    Grant,           // the normal case: the GID is granted as a supplementary group
+    // Started non-root (no drop possible): the current identity is judged instead.
+    Accessible,      // the current identity can connect already
+    NeedsGroup,      // the current identity lacks the group: hint --group-add GID
+};
+const char* row_name(Row r);  // stable identifiers: "absent", "grant", ...
+
+struct Identity {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;  // supplementary groups it will have (or has)
+};
+
+struct Policy {
+    bool allow_gid0 = false;
+    bool require_socket = false;
+    bool started_as_root = true;  // false: judge the current identity, grant nothing
+    gid_t overflow_gid = 65534;
+};
+
+struct Decision {
+    SocketRef ref;
+    SocketStat st;
+    Row row = Row::Absent;
+    bool grant = false;   // add st.gid to the supplementary groups
+    bool fatal = false;   // stop before running the app
+    int exit_code = 0;    // when fatal
+    std::string message;  // what was decided and why (log text)
+    std::string fix;      // exact change the user should make, if any
+};
+
+Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& target, const Policy& policy);
+
+// /proc/sys/kernel/overflowgid, 65534 when unreadable.
+gid_t read_overflow_gid();
+
+// The hint block for giving GID to an identity from outside: docker run,
+// compose and Kubernetes forms.
+std::string group_add_fix(gid_t gid);
+
+}  // namespace stepdown::socket

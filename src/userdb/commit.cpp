@@ -1,0 +1,282 @@
+#include "userdb/commit.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <vector>
+
+namespace stepdown::userdb {
+
+namespace {
+
+std::string quoted(const std::string& text) { return "'" + text + "'"; }
+
+const char* file_type_name(mode_t mode) {
+    if (S_ISDIR(mode)) return "directory";
+    if (S_ISFIFO(mode)) return "FIFO";
+    if (S_ISSOCK(mode)) return "socket";
+    if (S_ISCHR(mode)) return "character device";
+    if (S_ISBLK(mode)) return "block device";
+    if (S_ISLNK(mode)) return "symbolic link";
+    return "file of unknown type";
+}
+
+std::string octal_mode(mode_t mode) {
+    std::array<char, 16> buf{};
+    std::snprintf(buf.data(), buf.size(), "%04o", static_cast<unsigned>(mode));
+    return buf.data();
+}
+
+// Closes a plain (non-seam) descriptor on every return path of read_db_file.
+class PlainFd {
+public:
+    explicit PlainFd(int fd) : fd_(fd) {}
+    PlainFd(const PlainFd&) = delete;
+    PlainFd& operator=(const PlainFd&) = delete;
+    ~PlainFd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    [[nodiscard]] int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+// One file being replaced: where it goes, what goes in, and the temp file
+// standing in for it until the rename.
+struct Replacement {
+    std::string target;
+    const std::string* content = nullptr;
+    std::string temp_prefix;
+    mode_t mode = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string temp;  // set once mkstemp_in succeeded
+    int fd = -1;       // open temp descriptor
+};
+
+// Mode and owner the new file must have: the old file's. A missing old file
+// gets root's and a conservative mode (gshadow holds password hashes).
+std::optional<Error> take_metadata(Replacement& file, mode_t default_mode, const std::string& untouched) {
+    struct stat st {};
+    if (::lstat(file.target.c_str(), &st) != 0) {
+        if (errno != ENOENT) return Error{"cannot stat " + quoted(file.target) + untouched, errno};
+        file.mode = default_mode;
+        return std::nullopt;
+    }
+    // rename(2) would replace a symlink by a regular file, silently moving
+    // the edit away from wherever the link pointed: refuse instead.
+    if (!S_ISREG(st.st_mode)) {
+        return Error{"refusing to replace " + quoted(file.target) + ", a " + file_type_name(st.st_mode) +
+                         ", not a regular file" + untouched,
+                     0};
+    }
+    file.mode = st.st_mode & 07777;
+    file.uid = st.st_uid;
+    file.gid = st.st_gid;
+    return std::nullopt;
+}
+
+class Commit {
+public:
+    Commit(sys::Sys& sys, const EtcPaths& paths, const CommitRequest& request)
+        : sys_(sys), paths_(paths), request_(request) {
+        files_.push_back(Replacement{paths.group(), &request.group_content, ".group.", 0, 0, 0, {}, -1});
+        if (request.gshadow_content) {
+            files_.push_back(Replacement{paths.gshadow(), &*request.gshadow_content, ".gshadow.", 0, 0, 0, {}, -1});
+            untouched_ = " (" + quoted(paths.group()) + " and " + quoted(paths.gshadow()) + " are untouched)";
+        } else {
+            untouched_ = " (" + quoted(paths.group()) + " is untouched)";
+        }
+    }
+    Commit(const Commit&) = delete;
+    Commit& operator=(const Commit&) = delete;
+    ~Commit() = default;
+
+    Status run(int timeout_ms) {
+        const std::string lock = paths_.lock();
+        // O_NONBLOCK: a FIFO planted at the lock path must not block PID 1 forever.
+        if (int e = sys_.open(lock.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600,
+                              lock_fd_)) {
+            lock_fd_ = -1;
+            return Error{"cannot open lock file " + quoted(lock) + untouched_, e};
+        }
+        if (int e = sys_.lock_wait(lock_fd_, timeout_ms)) {
+            if (e == ETIMEDOUT) {  // strerror would say "Connection timed out"
+                return abort(Error{"cannot lock " + quoted(lock) + " within " + std::to_string(timeout_ms) +
+                                       " ms, another program holds it" + untouched_,
+                                   0});
+            }
+            return abort(Error{"cannot lock " + quoted(lock) + untouched_, e});
+        }
+        // Metadata is read under the lock, so it is that of the file replaced.
+        const std::array<mode_t, 2> default_modes{0644, 0600};
+        for (std::size_t i = 0; i < files_.size(); ++i) {
+            if (auto err = take_metadata(files_[i], default_modes[i], untouched_)) return abort(std::move(*err));
+        }
+        if (auto err = check_unchanged()) return abort(std::move(*err));
+        for (auto& file : files_) {
+            if (auto err = write_temp(file)) return abort(std::move(*err));
+        }
+
+        // The point of no return: before it every failure leaves the old files.
+        Replacement& group = files_[0];
+        if (int e = sys_.rename(group.temp.c_str(), group.target.c_str())) {
+            return abort(Error{"cannot rename " + quoted(group.temp) + " to " + quoted(group.target) + untouched_, e});
+        }
+        group.temp.clear();
+        if (files_.size() > 1) {
+            Replacement& gshadow = files_[1];
+            if (int e = sys_.rename(gshadow.temp.c_str(), gshadow.target.c_str())) {
+                return abort(Error{"cannot rename " + quoted(gshadow.temp) + " to " + quoted(gshadow.target) + " (" +
+                                       quoted(group.target) + " was already replaced, " + quoted(gshadow.target) +
+                                       " is the old version)",
+                                   e});
+            }
+            gshadow.temp.clear();
+        }
+        Status synced = sync_directory();
+        release();
+        return synced;
+    }
+
+private:
+    sys::Sys& sys_;
+    const EtcPaths& paths_;
+    const CommitRequest& request_;
+    std::vector<Replacement> files_;
+    std::string untouched_;
+    int lock_fd_ = -1;
+
+    // Under the lock: the files must still be what the edit was planned from.
+    Status check_unchanged() {
+        const std::pair<const std::optional<std::string>*, std::string> planned[] = {
+            {&request_.planned_from_group, paths_.group()},
+            {&request_.planned_from_gshadow, paths_.gshadow()},
+        };
+        for (const auto& [expected, path] : planned) {
+            if (!*expected) continue;
+            auto now = read_db_file(path);
+            if (!now && now.error().sys_errno != ENOENT) {
+                // Unreadable is not "changed": say what failed (EACCES, EIO, ...).
+                Error e = now.error();
+                e.what += untouched_;
+                return e;
+            }
+            if (!now || *now != **expected) {
+                return Error{quoted(path) + " was changed by another program while stepdown planned its edit; not "
+                                 "writing over that change" + untouched_,
+                             0};
+            }
+        }
+        return std::nullopt;
+    }
+
+    Status write_temp(Replacement& file) {
+        if (int e = sys_.mkstemp_in(paths_.dir, file.temp_prefix, file.temp, file.fd)) {
+            file.temp.clear();
+            file.fd = -1;
+            return Error{"cannot create a temporary file in " + quoted(paths_.dir) + untouched_, e};
+        }
+        // Owner first: chown may clear mode bits, chmod after it sets them all.
+        if (int e = sys_.fchown(file.fd, file.uid, file.gid)) {
+            return Error{"cannot change the owner of " + quoted(file.temp) + " to " + std::to_string(file.uid) +
+                             ":" + std::to_string(file.gid) + untouched_,
+                         e};
+        }
+        if (int e = sys_.fchmod(file.fd, file.mode)) {
+            return Error{"cannot change the mode of " + quoted(file.temp) + " to " + octal_mode(file.mode) + untouched_,
+                         e};
+        }
+        if (int e = sys_.write_all(file.fd, file.content->data(), file.content->size())) {
+            return Error{"cannot write " + quoted(file.temp) + untouched_, e};
+        }
+        if (int e = sys_.fsync(file.fd)) return Error{"cannot sync " + quoted(file.temp) + untouched_, e};
+        const int fd = file.fd;
+        file.fd = -1;  // closed even when close reports an error
+        if (int e = sys_.close(fd)) return Error{"cannot close " + quoted(file.temp) + untouched_, e};
+        return std::nullopt;
+    }
+
+    // Makes the renames durable. The files are already replaced, so a failure
+    // here is reported as such.
+    Status sync_directory() {
+        int dir_fd = -1;
+        const std::string replaced = " (the files were replaced but may not survive a crash)";
+        if (int e = sys_.open(paths_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, dir_fd)) {
+            return Error{"cannot open directory " + quoted(paths_.dir) + " to sync it" + replaced, e};
+        }
+        const int e = sys_.fsync(dir_fd);
+        sys_.close(dir_fd);  // read-only descriptor: nothing to lose
+        // EINVAL: the filesystem does not sync directories; there is nothing more to do.
+        if (e != 0 && e != EINVAL) return Error{"cannot sync directory " + quoted(paths_.dir) + replaced, e};
+        return std::nullopt;
+    }
+
+    // Removes every temp file still standing, closes every descriptor and the
+    // lock, and returns the error, noting any temp file that stayed behind.
+    Error abort(Error error) {
+        for (auto& file : files_) {
+            if (file.fd >= 0) sys_.close(file.fd);
+            file.fd = -1;
+            if (!file.temp.empty() && sys_.unlink(file.temp.c_str()) != 0) {
+                error.what += "; the temporary file " + quoted(file.temp) + " could not be removed";
+            }
+            file.temp.clear();
+        }
+        release();
+        return error;
+    }
+
+    void release() {
+        if (lock_fd_ >= 0) sys_.close(lock_fd_);  // closing releases the fcntl lock
+        lock_fd_ = -1;
+    }
+};
+
+}  // namespace
+
+Result<std::string> read_db_file(const std::string& path) {
+    const PlainFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (fd.get() < 0) return Error{"cannot open " + quoted(path), errno};
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return Error{"cannot stat " + quoted(path), errno};
+    if (!S_ISREG(st.st_mode)) {
+        return Error{"refusing to read " + quoted(path) + ", a " + file_type_name(st.st_mode) +
+                         ", not a regular file",
+                     0};
+    }
+    const auto too_big = [&path] {
+        return Error{"refusing to read " + quoted(path) + ", larger than " +
+                         std::to_string(max_db_file_size / (1024 * 1024)) + " MiB",
+                     0};
+    };
+    if (st.st_size < 0 || static_cast<std::size_t>(st.st_size) > max_db_file_size) return too_big();
+
+    std::string content;
+    content.reserve(static_cast<std::size_t>(st.st_size));
+    // Not zero-filled: read() writes what is used (PID 1 keeps its stack).
+    std::array<char, 4096> buf;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+    while (true) {
+        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error{"cannot read " + quoted(path), errno};
+        }
+        if (n == 0) break;
+        content.append(buf.data(), static_cast<std::size_t>(n));
+        if (content.size() > max_db_file_size) return too_big();  // grew while being read
+    }
+    return content;
+}
+
+Status commit_group_files(sys::Sys& sys, const EtcPaths& paths, const CommitRequest& request, int timeout_ms) {
+    Commit commit(sys, paths, request);
+    return commit.run(timeout_ms);
+}
+
+}  // namespace stepdown::userdb

@@ -1,0 +1,48 @@
+// Writing /etc/group the way vipw does: take the lock, write a temp file in
+// the same directory with the old file's mode and owner, fsync it, rename it
+// over the old file, fsync the directory. Every syscall goes through the seam.
+// On any failure the old files are untouched and no temp file is left.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/result.hpp"
+#include "sys/sys.hpp"
+
+namespace stepdown::userdb {
+
+struct EtcPaths {
+    std::string dir = "/etc";
+    [[nodiscard]] std::string group() const { return dir + "/group"; }
+    [[nodiscard]] std::string gshadow() const { return dir + "/gshadow"; }
+    [[nodiscard]] std::string passwd() const { return dir + "/passwd"; }
+    [[nodiscard]] std::string lock() const { return dir + "/.pwd.lock"; }
+};
+
+// The largest /etc file stepdown reads (a 10 MB /etc/group is read; more is refused).
+inline constexpr std::size_t max_db_file_size = 32UL * 1024 * 1024;
+
+// Reads a whole regular file (not following a final symlink to a non-regular
+// file; refusing directories, FIFOs and files over max_db_file_size).
+// ENOENT is reported as an Error with sys_errno == ENOENT.
+Result<std::string> read_db_file(const std::string& path);
+
+struct CommitRequest {
+    std::string group_content;
+    std::optional<std::string> gshadow_content;  // only when /etc/gshadow exists
+    // The bytes the edit was planned from. When set, the files are read again
+    // under the lock and nothing is written if another program changed them
+    // in the meantime (no lost update); the caller carries on with numbers.
+    std::optional<std::string> planned_from_group;
+    std::optional<std::string> planned_from_gshadow;
+};
+
+inline constexpr int lock_timeout_ms = 5000;
+
+// Commits both files. gshadow is renamed after group; both temp files are
+// written and synced before the first rename.
+Status commit_group_files(sys::Sys& sys, const EtcPaths& paths, const CommitRequest& request,
+                          int timeout_ms = lock_timeout_ms);
+
+}  // namespace stepdown::userdb

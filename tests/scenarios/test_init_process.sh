@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# What the app inherits from the init, and what the init itself holds on to:
+# no file descriptor of stepdown's reaches the app (the launcher's own pass
+# through, as with tini), the init's only fd of its own is a close-on-exec
+# signalfd, the app keeps the launcher's working directory while the init
+# moves to / so that it pins no mount, and the process layout is PID 1 ->
+# app in its own process group.
+source "$(dirname "$0")/lib.sh"
+scenario_begin
+
+SD=("$STEPDOWN" --no-socket --user 1000:1000)
+
+# children_of and first_child: lib.sh.
+
+# BASE_FDS: the fds (>2) the launcher itself passes on, whatever the harness
+# inherited (often none; "10,251" under some CI runners).
+baseline_fds() {
+  run in_pidns "$PROBE" report
+  assert_status 0
+  BASE_FDS=$(report_value fds)
+}
+
+case_no_extra_fds() {
+  local base mode
+  baseline_fds
+  base=$BASE_FDS
+  for mode in "" --exec; do
+    # shellcheck disable=SC2086 # mode is one word or none
+    run in_pidns "${SD[@]}" $mode -- "$PROBE" report
+    assert_status 0
+    assert_report fds "$base" "the app's fds ($mode) equal the launcher's"
+  done
+}
+check "the app inherits no fd of stepdown's, supervised or exec'd" case_no_extra_fds
+
+# The full root path: socket inspection and the /etc/group commit (lock file,
+# temp file) happen before the init starts; none of their fds may leak.
+case_no_extra_fds_after_group_edit() {
+  local base
+  baseline_fds
+  base=$BASE_FDS
+  make_socket docker.sock 0 988 0660
+  run in_pidns "$STEPDOWN" -S "$SCENARIO_SOCK/docker.sock" --user 1000:1000 -- "$PROBE" report
+  assert_status 0
+  assert_report groups 988 "control: the socket group was granted"
+  assert_report fds "$base"
+}
+check "no fd leaks from the socket check and the /etc/group commit" case_no_extra_fds_after_group_edit
+
+case_launcher_fds_pass() {
+  local base
+  baseline_fds
+  base=$BASE_FDS
+  # shellcheck disable=SC2016 # for the inner bash
+  run in_pidns bash -c 'exec 7</dev/null; exec "$@"' bash "${SD[@]}" -- "$PROBE" report
+  assert_status 0
+  local want
+  # shellcheck disable=SC2086 # split the list
+  want=$(printf '%s\n' ${base//,/ } 7 | sort -n | paste -sd, -)
+  assert_report fds "$want" "fd 7 from the launcher reaches the app (socket activation)"
+}
+check "fds the launcher passes on reach the app, as with tini" case_launcher_fds_pass
+
+case_init_fds() {
+  local base
+  baseline_fds
+  base=$BASE_FDS
+  spawn in_pidns "${SD[@]}" -- "$PROBE" sleep 60
+  local init fd target flags own=()
+  init=$(ns_init_pid "$SPAWN_PID")
+  wait_exec "$(first_child "$init")" "$PROBE"
+  for fd in /proc/"$init"/fd/*; do
+    fd=${fd##*/}
+    ((fd > 2)) || continue
+    [[ ,$base, == *",$fd,"* ]] && continue
+    target=$(readlink "/proc/$init/fd/$fd")
+    flags=$(sed -n 's/^flags:[[:space:]]*//p' "/proc/$init/fdinfo/$fd")
+    own+=("$fd:$target:$(((8#$flags & 8#2000000) != 0))")
+  done
+  assert_eq 1 "${#own[@]}" "the init's own fds: ${own[*]}"
+  assert_match '^[0-9]+:anon_inode:\[signalfd\]:1$' "${own[0]}" "a close-on-exec signalfd"
+  kill -TERM "$init"
+  reap "$SPAWN_PID" 10
+  assert_status 143
+}
+check "the init holds one fd of its own: a close-on-exec signalfd" case_init_fds
+
+case_cwd() {
+  make_dir work 1000 1000 0755
+  # shellcheck disable=SC2016 # for the inner sh
+  spawn in_pidns sh -c 'cd "$1" && shift && exec "$@"' sh "$SCENARIO_SOCK/work" \
+    "${SD[@]}" -- sh -c '"$1" report >"$2"; exec "$1" sleep 60' sh "$PROBE" "$SCENARIO_TMP/cwd.report"
+  local init
+  init=$(ns_init_pid "$SPAWN_PID")
+  wait_for_file "$SCENARIO_TMP/cwd.report"
+  wait_until 5 grep -q '^tty_fg=' "$SCENARIO_TMP/cwd.report" || fail "incomplete report"
+  assert_eq "cwd=$SCENARIO_SOCK/work" "$(grep '^cwd=' "$SCENARIO_TMP/cwd.report")" "the app keeps the launcher's cwd"
+  assert_eq / "$(readlink "/proc/$init/cwd")" "the init moved to / and pins no directory"
+  kill -TERM "$init"
+  reap "$SPAWN_PID" 10
+  assert_status 143
+}
+check "the app keeps the launcher's cwd; the init itself moves to /" case_cwd
+
+case_layout() {
+  run in_pidns "${SD[@]}" -- "$PROBE" report
+  assert_status 0
+  assert_report ppid 1 "the app's parent is the init, PID 1"
+  assert_report pgid "$(report_value pid)" "the app leads its own process group"
+}
+check "layout: PID 1 is the init, the app its child in its own group" case_layout
+
+scenario_end

@@ -1,0 +1,123 @@
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include "app/exit_codes.hpp"
+#include "socket/socket.hpp"
+
+using namespace stepdown;
+using socket::Row;
+
+namespace {
+socket::SocketStat sock(uid_t uid, gid_t gid, mode_t perm) { return {0, static_cast<mode_t>(S_IFSOCK | perm), uid, gid}; }
+const socket::SocketRef ref{"/var/run/docker.sock", socket::Origin::Default};
+const socket::Identity target{1000, 1000, {}};
+}  // namespace
+
+// One case per row of the decision table (README "Decision table").
+TEST_CASE("socket decision table, started as root", "[socket]") {
+    socket::Policy root;
+    struct Case {
+        const char* name;
+        socket::SocketStat st;
+        socket::Identity who;
+        socket::Policy policy;
+        Row row;
+        bool grant;
+        bool fatal;
+        int code;
+    };
+    socket::Policy gid0 = root;
+    gid0.allow_gid0 = true;
+    socket::Policy req = root;
+    req.require_socket = true;
+    const Case cases[] = {
+        {"absent", {ENOENT, 0, 0, 0}, target, root, Row::Absent, false, false, 0},
+        {"absent, required", {ENOENT, 0, 0, 0}, target, req, Row::Absent, false, true, exit_code::unavailable},
+        {"loop", {ELOOP, 0, 0, 0}, target, root, Row::StatFailed, false, false, 0},
+        {"loop, required", {ELOOP, 0, 0, 0}, target, req, Row::StatFailed, false, true, exit_code::unavailable},
+        {"directory", {0, S_IFDIR | 0755, 0, 0}, target, root, Row::NotSocket, false, true, exit_code::unavailable},
+        {"fifo", {0, S_IFIFO | 0660, 0, 988}, target, root, Row::NotSocket, false, true, exit_code::unavailable},
+        {"owner is target", sock(1000, 0, 0600), target, root, Row::OwnerIsTarget, false, false, 0},
+        {"primary group", sock(0, 1000, 0660), target, root, Row::AlreadyMember, false, false, 0},
+        {"listed group", sock(0, 988, 0660), {1000, 1000, {988}}, root, Row::AlreadyMember, false, false, 0},
+        {"world writable", sock(0, 0, 0666), target, root, Row::WorldWritable, false, false, 0},
+        {"gid 0", sock(0, 0, 0660), target, root, Row::Gid0Refused, false, true, exit_code::refused},
+        {"gid 0 allowed", sock(0, 0, 0660), target, gid0, Row::Gid0Granted, true, false, 0},
+        {"overflow gid", sock(65534, 65534, 0660), target, root, Row::OverflowGid, false, false, 0},
+        {"overflow gid, required", sock(65534, 65534, 0660), target, req, Row::OverflowGid, false, true,
+         exit_code::unavailable},
+        {"group not writable", sock(0, 988, 0640), target, root, Row::GroupNotWritable, false, false, 0},
+        // Docker Desktop 4.19+: root:root 0755. Group 0 would not help, so it is not even offered.
+        {"gid 0, group not writable", sock(0, 0, 0755), target, gid0, Row::GroupNotWritable, false, false, 0},
+        {"grant", sock(0, 988, 0660), target, root, Row::Grant, true, false, 0},
+        {"grant 999", sock(0, 999, 0660), target, root, Row::Grant, true, false, 0},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        auto d = socket::decide(ref, c.st, c.who, c.policy);
+        CHECK(socket::row_name(d.row) == std::string(socket::row_name(c.row)));
+        CHECK(d.grant == c.grant);
+        CHECK(d.fatal == c.fatal);
+        if (c.fatal) CHECK(d.exit_code == c.code);
+        CHECK_FALSE(d.message.empty());
+    }
+}
+
+TEST_CASE("refusals name the exact fix", "[socket]") {
+    socket::Policy root;
+    auto d0 = socket::decide(ref, sock(0, 0, 0660), target, root);
+    CHECK_THAT(d0.fix, Catch::Contains("--allow-gid0"));
+    auto dir = socket::decide(ref, {0, S_IFDIR | 0755, 0, 0}, target, root);
+    CHECK_THAT(dir.message, Catch::Contains("is a directory, not a socket"));
+    auto mode = socket::decide(ref, sock(0, 988, 0640), target, root);
+    CHECK_THAT(mode.message, Catch::Contains("mode 0640"));
+}
+
+TEST_CASE("started non-root: judge the current identity and hint every runtime's fix", "[socket]") {
+    socket::Policy nonroot;
+    nonroot.started_as_root = false;
+    auto ok = socket::decide(ref, sock(0, 988, 0660), {1000, 1000, {988}}, nonroot);
+    CHECK(ok.row == Row::Accessible);
+    CHECK_FALSE(ok.grant);
+    auto need = socket::decide(ref, sock(0, 988, 0660), {1000, 1000, {}}, nonroot);
+    CHECK(need.row == Row::NeedsGroup);
+    CHECK_FALSE(need.fatal);
+    CHECK_THAT(need.fix, Catch::Contains("--group-add 988"));
+    CHECK_THAT(need.fix, Catch::Contains("group_add: [\"988\"]"));
+    CHECK_THAT(need.fix, Catch::Contains("supplementalGroups: [988]"));
+    auto member_no_write = socket::decide(ref, sock(0, 988, 0640), {1000, 1000, {988}}, nonroot);
+    CHECK(member_no_write.row == Row::NeedsGroup);
+    nonroot.require_socket = true;
+    auto fatal = socket::decide(ref, sock(0, 988, 0660), {1000, 1000, {}}, nonroot);
+    CHECK(fatal.fatal);
+    CHECK(fatal.exit_code == exit_code::unavailable);
+}
+
+TEST_CASE("socket sources: flags, env, DOCKER_HOST, default", "[socket]") {
+    std::string note;
+    auto flags = socket::choose({"/a.sock", "/b.sock"}, std::string("/env.sock"), std::string("unix:///h.sock"), &note);
+    REQUIRE(flags);
+    REQUIRE(flags->size() == 2);
+    CHECK((*flags)[0].origin == socket::Origin::Flag);
+    auto env = socket::choose({}, std::string("/x.sock:/y.sock"), std::string("unix:///h.sock"), &note);
+    REQUIRE(env->size() == 2);
+    CHECK((*env)[1].path == "/y.sock");
+    CHECK((*env)[1].origin == socket::Origin::Env);
+    auto host = socket::choose({}, std::nullopt, std::string("unix:///run/podman/podman.sock"), &note);
+    REQUIRE(host->size() == 1);
+    CHECK((*host)[0].path == "/run/podman/podman.sock");
+    CHECK((*host)[0].origin == socket::Origin::DockerHost);
+    auto tcp = socket::choose({}, std::nullopt, std::string("tcp://10.0.0.1:2375"), &note);
+    REQUIRE(tcp);
+    CHECK(tcp->empty());
+    CHECK_THAT(note, Catch::Contains("no socket group is needed"));
+    auto def = socket::choose({}, std::nullopt, std::nullopt, &note);
+    REQUIRE(def->size() == 1);
+    CHECK((*def)[0].path == "/var/run/docker.sock");
+    CHECK_FALSE(socket::choose({"relative.sock"}, std::nullopt, std::nullopt, &note));
+    CHECK_FALSE(socket::choose({}, std::string("/a:"), std::nullopt, &note));
+    CHECK_FALSE(socket::choose({}, std::nullopt, std::string("unix://relative"), &note));
+    CHECK_FALSE(socket::choose({}, std::nullopt, std::string("garbage"), &note));
+}
