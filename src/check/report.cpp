@@ -467,6 +467,9 @@ Report build_report(const config::Options& o, const app::Facts& f, const app::Pl
             probs.push_back({Severity::Error, "keep-cap-unavailable", "",
                              privilege::unavailable_error(missing, *f.cap_bounding).message(), fix_cap_add(missing)});
     }
+    // The warnings a real start logs (a --keep-cap with a risk, a low socket
+    // GID that is an image's system group, ...): --check shows the same lines.
+    for (const auto& note : p.notes) probs.push_back({Severity::Warning, "start-warning", "", note, Fix{}});
     if (p.mode == app::Mode::Drop && o.allow_new_privs)
         probs.push_back({Severity::Note, "new-privs-allowed", "",
                          "--allow-new-privs: no_new_privs will not be set, so set-user-ID programs in the image can "

@@ -247,6 +247,19 @@ TEST_CASE("check: the /etc/group edit that would be made, or why none", "[check]
     CHECK(check_of({"-G", "988"}, facts(0, sock(0, 988, 0660)), {ok}).r.group_edit.status == "not-needed");
 }
 
+TEST_CASE("check: the warnings a real start logs are problems with code start-warning", "[check][report]") {
+    const auto ok = ping(PingStatus::Ok, 0, 200, "200 OK");
+    auto f = facts(0, sock(0, 988, 0660));
+    f.cap_bounding = f.cap_permitted = ~std::uint64_t{0};
+    const auto raw = check_of({"--keep-cap", "NET_RAW"}, f, {ok});
+    const auto* w = problem(raw.r, "start-warning");
+    REQUIRE(w != nullptr);
+    CHECK(w->severity == check::Severity::Warning);
+    CHECK_THAT(w->message, Catch::Contains("keeping CAP_NET_RAW for the app"));
+    CHECK(raw.r.verdict == Verdict::Ok);  // a warning, not a refusal
+    CHECK(problem(check_of({"--keep-cap", "NET_BIND_SERVICE"}, f, {ok}).r, "start-warning") == nullptr);
+}
+
 TEST_CASE("check: refusals and bad configuration map to their exit codes", "[check][report]") {
     auto f = facts(0, sock(0, 988, 0660));
     const auto root = check_of({"-u", "0:0"}, f, {});
