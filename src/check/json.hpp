@@ -38,6 +38,8 @@ public:
 
 private:
     void before_value();
+    JsonWriter& open(char bracket);
+    JsonWriter& close(char bracket);
     std::string out_;
     std::vector<bool> first_;  // per open container: no element written yet
     bool after_key_ = false;

@@ -39,6 +39,17 @@ std::optional<GshadowEntry> parse_gshadow_entry(std::string_view line) {
                         detail::split_list((*fields)[2]), detail::split_list((*fields)[3])};
 }
 
+// Every line kept as it was read, with its entry when it is one (lossless).
+template <typename File, typename ParseEntry>
+File parse_file(std::string_view content, ParseEntry parse_entry) {
+    auto split = detail::split_lines(content);
+    File file;
+    file.final_newline = split.final_newline;
+    file.lines.reserve(split.lines.size());
+    for (std::string_view line : split.lines) file.lines.push_back({std::string(line), parse_entry(line)});
+    return file;
+}
+
 }  // namespace
 
 const GroupEntry* GroupFile::by_name(std::string_view name) const {
@@ -65,16 +76,7 @@ std::size_t GroupFile::malformed_lines() const {
 
 std::string GroupFile::serialize() const { return detail::join_lines(lines, final_newline); }
 
-GroupFile parse_group(std::string_view content) {
-    auto split = detail::split_lines(content);
-    GroupFile file;
-    file.final_newline = split.final_newline;
-    file.lines.reserve(split.lines.size());
-    for (std::string_view line : split.lines) {
-        file.lines.push_back(GroupLine{std::string(line), parse_group_entry(line)});
-    }
-    return file;
-}
+GroupFile parse_group(std::string_view content) { return parse_file<GroupFile>(content, parse_group_entry); }
 
 std::string format_group_entry(const GroupEntry& entry) {
     return entry.name + ':' + entry.password + ':' + std::to_string(entry.gid) + ':' +
@@ -90,16 +92,7 @@ const GshadowEntry* GshadowFile::by_name(std::string_view name) const {
 
 std::string GshadowFile::serialize() const { return detail::join_lines(lines, final_newline); }
 
-GshadowFile parse_gshadow(std::string_view content) {
-    auto split = detail::split_lines(content);
-    GshadowFile file;
-    file.final_newline = split.final_newline;
-    file.lines.reserve(split.lines.size());
-    for (std::string_view line : split.lines) {
-        file.lines.push_back(GshadowLine{std::string(line), parse_gshadow_entry(line)});
-    }
-    return file;
-}
+GshadowFile parse_gshadow(std::string_view content) { return parse_file<GshadowFile>(content, parse_gshadow_entry); }
 
 std::string format_gshadow_entry(const GshadowEntry& entry) {
     return entry.name + ':' + entry.password + ':' + detail::join_list(entry.admins) + ':' +
