@@ -223,6 +223,7 @@ private:
     void child_stopped(int stopsig);
     bool may_run();
     void resume_app();
+    [[nodiscard]] bool job_control_shell_above() const;
     int shutdown();
     void log_received(const Received& sig) const;
 
@@ -360,6 +361,8 @@ void Supervisor::forward(int signo) {
     // A held app (tty_fd_) resumes only through the gate: not before its
     // start stop was seen (that stop would go unreported), and only while our
     // job is in the foreground; may_run() stops us otherwise.
+    // Back in the foreground, a request to end no longer needs the gate open.
+    if (signo == SIGCONT && tty_fd_ >= 0 && ending_ && in_foreground(tty_fd_)) ending_ = false;
     if (signo == SIGCONT && tty_fd_ >= 0 && !ending_ && (!released_ || !may_run())) return;
     // A stopped app cannot act on a request to end (the shell's kill %1 sends
     // SIGTERM, then SIGCONT): from then on SIGCONT passes. A pending SIGTERM
@@ -504,6 +507,9 @@ void Supervisor::child_stopped(int stopsig) {
         if (ending_ || may_run()) resume_app();
         return;
     }
+    // The app stopped again after a request to end let it run: from its next
+    // SIGCONT on, the gate holds again.
+    if (tty_fd_ >= 0) ending_ = false;
     // Stopped by the gate (may_run) while our job is in the background, not by ^Z.
     if (tty_fd_ >= 0 && !in_foreground(tty_fd_)) return;
     if (pid1_) {
@@ -516,11 +522,24 @@ void Supervisor::child_stopped(int stopsig) {
     }
     const bool job_control_stop = stopsig == SIGTSTP || stopsig == SIGTTIN || stopsig == SIGTTOU ||
                                   (options_.new_session && stopsig == SIGSTOP);
-    // A session leader has no job-control shell above it to resume it. An app
-    // in a session of its own (TIOCSTI protection) was stopped by the SIGTSTP
-    // we forwarded from the terminal: the shell's job is still ours to stop.
+    // An app in a session of its own (TIOCSTI protection) was stopped by the
+    // SIGTSTP we forwarded from the terminal: the shell's job is still ours to stop.
     const bool shell_job = took_tty_ || options_.new_session;
-    if (!shell_job || !job_control_stop || ::getpgrp() == 0 || ::getsid(0) == self_) return;
+    if (!shell_job || !job_control_stop || ::getpgrp() == 0) return;
+    if (!job_control_shell_above()) {
+        // A session leader (docker exec -it), or a child of a shell without
+        // job control (an entrypoint script that did not exec stepdown):
+        // nobody would ever resume a stopped job, so ^Z must not stop the
+        // app, as for PID 1. Only a SIGTSTP sent to stepdown itself (not
+        // through this terminal) stops it; in a session of its own the app's
+        // stop always came through us, so there is no telling: resume.
+        if ((options_.new_session && stopsig == SIGSTOP) || (stopsig == SIGTSTP && !forwarded_stop_)) {
+            log::debug("resuming pid {}: no job-control shell above could resume it after ^Z", child_);
+            resume_app();
+        }
+        forwarded_stop_ = false;
+        return;
+    }
     give_back_tty();
     ::kill(self_, SIGSTOP);  // returns once someone sends SIGCONT
     if (took_tty_ && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp() && ::tcsetpgrp(STDIN_FILENO, child_) != 0) {
@@ -528,6 +547,18 @@ void Supervisor::child_stopped(int stopsig) {
     }
     // A held app waits for that SIGCONT, queued for us, to pass the gate in forward().
     if (tty_fd_ < 0) resume_app();
+}
+
+// Whether a job-control shell can resume our job after a stop: such a shell
+// runs each job in a process group of its own (ours, led by us) in its own
+// session, while it leads another group. A non-interactive sh runs its
+// children in its own group; a session leader has nobody above it.
+bool Supervisor::job_control_shell_above() const {
+    if (::getpgrp() != self_ || ::getsid(0) == self_) return false;
+    const pid_t parent = ::getppid();  // 0: outside our pid namespace
+    if (parent <= 0) return false;
+    const pid_t parent_group = ::getpgid(parent);
+    return ::getsid(parent) == ::getsid(0) && parent_group > 0 && parent_group != self_;
 }
 
 void Supervisor::resume_app() {

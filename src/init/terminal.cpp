@@ -33,7 +33,15 @@ bool caller_terminal_exposed(const TerminalFacts& facts) {
 
 int open_terminal_on_stdio() {
     int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return -1;
+    if (fd < 0) {
+        // No /dev/tty node (a bare /dev): the stdio descriptor on our
+        // controlling terminal (the test terminal_facts() uses) serves as well.
+        const pid_t session = ::getsid(0);
+        for (int i = 0; i <= 2; ++i) {
+            if (::isatty(i) == 1 && ::tcgetsid(i) == session) return ::fcntl(i, F_DUPFD_CLOEXEC, 3);
+        }
+        return -1;
+    }
     if (fd <= 2) {  // keep 0-2 free for stdio
         const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
         ::close(fd);

@@ -40,8 +40,9 @@ bool caller_terminal_exposed(const TerminalFacts& facts);
 // app's group stopped while stepdown's group is not the terminal's foreground
 // group (supervise.cpp). A pty relay would close this fully (SECURITY.md).
 
-// The controlling terminal (/dev/tty), opened O_CLOEXEC, when one of fds 0-2
-// is that terminal (the app could read it); else -1.
+// The controlling terminal (/dev/tty, or without that node a duplicate of the
+// fd 0-2 on it), O_CLOEXEC, when one of fds 0-2 is that terminal (the app
+// could read it); else -1.
 int open_terminal_on_stdio();
 
 // Whether our process group is the foreground group of terminal fd, or the

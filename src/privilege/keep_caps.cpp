@@ -11,9 +11,11 @@
 namespace stepdown::privilege {
 namespace {
 
-// The allow-list: what services legitimately need, none of which reaches
-// other users' files, processes, the kernel or the host. Anything not here is
-// refused without --force-keep-cap, whatever a future kernel adds.
+// The allow-list: what services legitimately need, none of which leads back
+// to root, to other users' files or to the kernel. Some reach a little
+// further than the app's own processes (NET_RAW, LEASE, SYS_NICE,
+// SYS_RESOURCE): they are kept with a warning that says how. Anything not
+// here is refused without --force-keep-cap, whatever a future kernel adds.
 struct Allowed {
     int cap;
     const char* warning;  // logged when kept; nullptr for none
@@ -23,14 +25,17 @@ constexpr Allowed allowed[] = {
     {CAP_NET_BIND_SERVICE, nullptr},
     {CAP_NET_BROADCAST, nullptr},
     {CAP_NET_RAW, "the app can send raw packets, so it can spoof addresses and craft packets to its neighbours on "
-                  "the network"},
+                  "the network, and read every packet of the network namespace (the host's with --network host)"},
     {CAP_IPC_LOCK, nullptr},
-    {CAP_LEASE, nullptr},
+    {CAP_LEASE, "the app can take leases on files it does not own, root's included, and so delay other processes' "
+                "writes to them (up to /proc/sys/fs/lease-break-time, 45 s by default)"},
     {CAP_WAKE_ALARM, nullptr},
     {CAP_BLOCK_SUSPEND, nullptr},
     {CAP_AUDIT_WRITE, nullptr},
-    {CAP_SYS_NICE, nullptr},
-    {CAP_SYS_RESOURCE, nullptr},
+    {CAP_SYS_NICE, "the app can lower the priority, scheduling policy and CPU affinity of any process in its pid "
+                   "namespace, root's included (the host's with --pid host)"},
+    {CAP_SYS_RESOURCE, "the app can raise its own resource limits and use the space reserved for root on "
+                       "filesystems, so it can exhaust what the limits protect"},
 };
 
 constexpr const char* allowed_names =

@@ -2,9 +2,10 @@
 // the names (libcap-ng's name table is the only thing it consults).
 //
 // An allow-list: without --force-keep-cap only capabilities that leave the
-// drop meaningful may be kept: NET_BIND_SERVICE, NET_BROADCAST, NET_RAW (with
-// a warning: raw packets, spoofing), IPC_LOCK, LEASE, WAKE_ALARM,
-// BLOCK_SUSPEND, AUDIT_WRITE, SYS_NICE, SYS_RESOURCE. Everything else is
+// drop meaningful may be kept: NET_BIND_SERVICE, NET_BROADCAST, IPC_LOCK,
+// WAKE_ALARM, BLOCK_SUSPEND, AUDIT_WRITE, and with a warning that says what
+// they reach beyond the app (keep_caps.cpp): NET_RAW, LEASE, SYS_NICE,
+// SYS_RESOURCE. Everything else is
 // refused (exit 77), including whatever a newer kernel or libcap-ng adds;
 // refusal_reason() says why, specifically for the dangerous ones.
 #pragma once

@@ -70,6 +70,23 @@ case_ctrl_z_pid1() {
 }
 check "^Z on the terminal of a PID-1 init does not freeze the container" case_ctrl_z_pid1
 
+# The same ^Z when stepdown is not PID 1 but no job-control shell is above it:
+# an entrypoint script that did not exec stepdown (sh leads the session and
+# runs stepdown in its own process group). Nobody would resume a stopped job,
+# so ^Z must not stop the app: it runs to its end and the script goes on.
+# (^C would reach sh as well, so the app ends by itself here.)
+case_ctrl_z_under_sh() {
+  require_cmd script sh
+  local cmd
+  printf -v cmd '%q ' "${SD[@]}" -vv -- "$PROBE" sleep 3
+  pty sh -c "$cmd; echo \"after-status=\$?\"" < <(sleep 1; printf '\032'; sleep 4)
+  assert_status 0 "the script ran to its end"
+  assert_contains "$RUN_OUT" "running the app in a new session" "control: the app got a session of its own"
+  assert_contains "$RUN_OUT" "no job-control shell above could resume it" "^Z was undone"
+  assert_contains "$RUN_OUT" "after-status=0" "after ^Z the app still ran to its end"
+}
+check "^Z under a shell without job control does not freeze the terminal" case_ctrl_z_under_sh
+
 case_bash_job_control() {
   require_cmd script bash
   pty "${SD[@]}" -- bash --norc --noprofile -i < <(

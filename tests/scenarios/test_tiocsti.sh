@@ -233,6 +233,22 @@ case_background_reader() {
 }
 check "stepdown -- reader & from a root shell: the app reads nothing the shell is typed" case_background_reader
 
+# The same with no /dev/tty node (a bare /dev): the hold uses the stdio
+# descriptor on the terminal instead.
+case_background_reader_bare_dev() {
+  local cmd
+  printf -v cmd '%q ' "${SD[@]}" -- dd bs=1 count=60 "of=$T/stolen4"
+  root_shell "{ unshare --mount sh -c 'mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 && exec $cmd' 2>/dev/null & }" \
+    'sleep 1; jobs -l' 'echo "typed-by-root"' 'kill %1; wait; echo "bg-done"'
+  assert_status 0
+  if [[ -s $T/stolen4 ]]; then fail "the background app read the terminal: $(<"$T/stolen4")"; fi
+  assert_contains "$RUN_OUT" "typed-by-root" "the shell, not the app, read the line"
+  assert_contains "$RUN_OUT" "bg-done"
+  assert_match 'Stopped \(tty input\)' "$RUN_OUT" "the job shows as stopped for tty input"
+}
+check "stepdown -- reader & from a root shell, no /dev/tty: the app reads nothing the shell is typed" \
+  case_background_reader_bare_dev
+
 case_control_background_reader() {
   root_shell "{ setpriv --reuid 1000 --regid 1000 --clear-groups -- dd bs=1 count=60 of=$T/stolen3 2>/dev/null & }" \
     'sleep 1; jobs -l' 'echo "typed-by-root"' 'kill %1; wait; echo "bg-done"'

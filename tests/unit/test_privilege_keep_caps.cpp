@@ -94,9 +94,19 @@ TEST_CASE("keep-cap: NET_RAW is kept, with a warning about raw packets", "[privi
     CHECK_THAT(k->warnings[0], Catch::Contains("keeping CAP_NET_RAW for the app"));
     CHECK_THAT(k->warnings[0], Catch::Contains("raw packets"));
     CHECK_THAT(k->warnings[0], Catch::Contains("spoof"));
-    auto quiet = privilege::resolve_keep_caps({"NET_BIND_SERVICE", "SYS_NICE"}, false);
+    CHECK_THAT(k->warnings[0], Catch::Contains("read every packet"));
+    auto quiet = privilege::resolve_keep_caps({"NET_BIND_SERVICE", "IPC_LOCK", "AUDIT_WRITE"}, false);
     REQUIRE(quiet);
     CHECK(quiet->warnings.empty());
+    // Allowed, but they reach other processes or files: each says how.
+    for (const char* name : {"LEASE", "SYS_NICE", "SYS_RESOURCE"}) {
+        auto warned = privilege::resolve_keep_caps({name}, false);
+        REQUIRE(warned);
+        REQUIRE(warned->warnings.size() == 1);
+        CHECK_THAT(warned->warnings[0], Catch::Contains(std::string("keeping CAP_") + name + " for the app: "));
+    }
+    const auto nice = privilege::resolve_keep_caps({"SYS_NICE"}, false);
+    CHECK_THAT(nice->warnings[0], Catch::Contains("root's included"));
 }
 
 TEST_CASE("keep-cap: capabilities missing from the bounding or permitted set are found and refused with the fix",
