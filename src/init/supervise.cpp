@@ -361,8 +361,6 @@ void Supervisor::forward(int signo) {
     // A held app (tty_fd_) resumes only through the gate: not before its
     // start stop was seen (that stop would go unreported), and only while our
     // job is in the foreground; may_run() stops us otherwise.
-    // Back in the foreground, a request to end no longer needs the gate open.
-    if (signo == SIGCONT && tty_fd_ >= 0 && ending_ && in_foreground(tty_fd_)) ending_ = false;
     if (signo == SIGCONT && tty_fd_ >= 0 && !ending_ && (!released_ || !may_run())) return;
     // A stopped app cannot act on a request to end (the shell's kill %1 sends
     // SIGTERM, then SIGCONT): from then on SIGCONT passes. A pending SIGTERM

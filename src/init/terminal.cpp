@@ -6,6 +6,18 @@
 #include <unistd.h>
 
 namespace stepdown::init {
+namespace {
+
+// The first of fds 0-2 that is a terminal whose session is `session` (our
+// controlling terminal, when session is ours), or -1.
+int stdio_terminal_of(pid_t session) {
+    for (int i = 0; i <= 2; ++i) {
+        if (::isatty(i) == 1 && ::tcgetsid(i) == session) return i;
+    }
+    return -1;
+}
+
+}  // namespace
 
 TerminalFacts terminal_facts() {
     TerminalFacts f;
@@ -20,9 +32,7 @@ TerminalFacts terminal_facts() {
     } else {
         // No /dev/tty node (a bare /dev): a terminal on fd 0-2 whose session
         // is ours is our controlling terminal.
-        for (int i = 0; i <= 2 && !f.has_controlling_tty; ++i) {
-            f.has_controlling_tty = ::isatty(i) == 1 && ::tcgetsid(i) == f.session;
-        }
+        f.has_controlling_tty = stdio_terminal_of(f.session) >= 0;
     }
     return f;
 }
@@ -35,12 +45,9 @@ int open_terminal_on_stdio() {
     int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         // No /dev/tty node (a bare /dev): the stdio descriptor on our
-        // controlling terminal (the test terminal_facts() uses) serves as well.
-        const pid_t session = ::getsid(0);
-        for (int i = 0; i <= 2; ++i) {
-            if (::isatty(i) == 1 && ::tcgetsid(i) == session) return ::fcntl(i, F_DUPFD_CLOEXEC, 3);
-        }
-        return -1;
+        // controlling terminal serves as well.
+        const int stdio = stdio_terminal_of(::getsid(0));
+        return stdio < 0 ? -1 : ::fcntl(stdio, F_DUPFD_CLOEXEC, 3);
     }
     if (fd <= 2) {  // keep 0-2 free for stdio
         const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);

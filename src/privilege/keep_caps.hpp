@@ -5,9 +5,9 @@
 // drop meaningful may be kept: NET_BIND_SERVICE, NET_BROADCAST, IPC_LOCK,
 // WAKE_ALARM, BLOCK_SUSPEND, AUDIT_WRITE, and with a warning that says what
 // they reach beyond the app (keep_caps.cpp): NET_RAW, LEASE, SYS_NICE,
-// SYS_RESOURCE. Everything else is
-// refused (exit 77), including whatever a newer kernel or libcap-ng adds;
-// refusal_reason() says why, specifically for the dangerous ones.
+// SYS_RESOURCE. Everything else is refused (exit 77), including whatever a
+// newer kernel or libcap-ng adds; refusal_reason() says why, specifically for
+// the dangerous ones.
 #pragma once
 
 #include <cstdint>
