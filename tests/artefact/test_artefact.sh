@@ -33,6 +33,15 @@ nss=$(nm -C --undefined-only "$CORE_LIB" 2>/dev/null |
 if [[ -z $nss ]]; then ok "the project's objects reference no NSS function"
 else bad "NSS functions referenced by the project's own objects" "$nss"; fi
 
+# The link-time stubs (src/sys/link_stubs.cpp) are in effect: neither glibc's
+# assertion report (which links wide printf and the charset converters) nor
+# the C++ demangler is in the binary, and the stub's own report is.
+text=$(strings -n 6 "$STEPDOWN")
+if [[ $text == *"assertion failed in the C library"* && $text != *"Assertion \`%s' failed"* &&
+  $text != *"(anonymous namespace)"* ]]; then ok "link stubs in effect: no glibc assertion report, no demangler"
+else bad "a link stub is not in effect (see CMakeLists.txt, --wrap)" \
+  "$(grep -E "assertion failed in the C library|Assertion .%s' failed|anonymous namespace" <<<"$text")"; fi
+
 version=$("$STEPDOWN" --version)
 if [[ $version =~ ^tini\ version\ [0-9]+\.[0-9]+\.[0-9]+_stepdown\ -\ git\.[0-9a-z]+$ ]]; then
   ok "--version is one line dockerd's parser accepts: $version"

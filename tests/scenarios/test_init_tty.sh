@@ -17,7 +17,10 @@ SD=("$STEPDOWN" --no-socket --user 1000:1000)
 # started it: the layout test_tiocsti.sh must protect, not docker's.)
 pty() {
   local cmd
-  printf -v cmd '%q ' unshare --pid --fork --mount-proc setsid --ctty "$@"
+  # --kill-child: when the timeout ends script, script ends unshare, and the
+  # namespace's init (and with it everything in the namespace) is killed
+  # rather than left behind stopped, whatever CMD is.
+  printf -v cmd '%q ' unshare --pid --fork --mount-proc --kill-child setsid --ctty "$@"
   # The timeout bounds a frozen app (the failure mode of the ^Z case).
   run in_ns timeout 20 script -qefc "$cmd" /dev/null
   RUN_OUT=${RUN_OUT//$'\r'/}
@@ -90,7 +93,7 @@ check "^Z under a shell without job control does not freeze the terminal" case_c
 case_bash_job_control() {
   require_cmd script bash
   pty "${SD[@]}" -- bash --norc --noprofile -i < <(
-    printf '%s\n' 'echo "flags=$-"' 'sleep 30 &' 'jobs -l' 'kill %1' 'wait' 'echo "jobs-done"' 'exit 3')
+    printf '%s\n' 'echo "flags=$-"' 'sleep 30 &' 'jobs -l' 'kill %1; sleep 0.5' 'wait' 'echo "jobs-done"' 'exit 3')
   assert_status 3
   assert_match 'flags=[a-zA-Z]*m' "$RUN_OUT" "bash -i has job control (\$- contains m)"
   assert_contains "$RUN_OUT" "Terminated"

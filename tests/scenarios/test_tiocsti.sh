@@ -275,6 +275,28 @@ case_bg_after_ctrl_z() {
 }
 check "stepdown from a root shell, ^Z then bg: the app reads nothing the shell is typed" case_bg_after_ctrl_z
 
+# A request to end a held job (kill %1) lets the app run so that it can act
+# on it; an app that ignores it runs on in the background (SECURITY.md). Once
+# the app stops again, the hold is armed again: the next SIGCONT to the job
+# (bg, or kill -CONT %1 while stepdown runs) keeps it stopped for tty input
+# instead of letting it read.
+case_hold_rearmed_after_end_request() {
+  local cmd
+  printf -v cmd '%q ' "${SD[@]}" -- sh -c "echo \$\$ >$T/ra.pid; trap '' TERM; : >$T/ra.ready
+    until [ -e $T/ra.go ]; do sleep 0.1; done; exec dd bs=1 count=60 of=$T/stolen5 2>/dev/null"
+  root_shell "nowait:$cmd" "file:$T/ra.ready" ctrl-z "file:$T/.step.0" 'bg; sleep 1' \
+    'kill %1; sleep 1; jobs -l' "kill -STOP \$(cat $T/ra.pid); sleep 0.5; touch $T/ra.go" \
+    'kill -CONT %1; sleep 1; echo "after-rearm"; jobs -l' 'echo "typed-by-root"' \
+    "kill -KILL %1 \$(cat $T/ra.pid); wait; echo bg-done"
+  assert_status 0
+  if [[ -s $T/stolen5 ]]; then fail "the background app read the terminal: $(<"$T/stolen5")"; fi
+  assert_contains "$RUN_OUT" "typed-by-root"
+  assert_contains "$RUN_OUT" "bg-done"
+  assert_match 'Running.*stepdown' "$RUN_OUT" "control: kill %1 let the app run (it ignores SIGTERM)"
+  assert_match 'Stopped \(tty input\).*stepdown' "${RUN_OUT##*after-rearm}" "after its next stop, SIGCONT meets the hold again"
+}
+check "stepdown from a root shell: after kill %1 and a stop, the hold is armed again" case_hold_rearmed_after_end_request
+
 # --exec gives up the protection; the warning must be true.
 case_stepdown_exec() {
   local cmd
