@@ -185,9 +185,10 @@ if ((${#missing[@]})); then
   say "missing ${missing[*]}: installing with scripts/setup.sh"
   bash "$SOURCE_DIR/scripts/setup.sh"
 fi
-if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
-  cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-fi
+# Configured every time (quick once cached): a configure that failed before
+# leaves a cache without a build system.
+cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ||
+  die "cmake could not configure '$BUILD_DIR'"
 say "building stepdown, stepdown-probe and stepdown-bench in '$BUILD_DIR'"
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target stepdown stepdown-probe stepdown-bench >"$BUILD_DIR/bench-build.log" 2>&1 ||
   die "build failed; see '$BUILD_DIR/bench-build.log'"

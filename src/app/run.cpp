@@ -1,11 +1,12 @@
 #include "app/run.hpp"
 
-#include <malloc.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "app/environment.hpp"
 #include "app/exit_codes.hpp"
 #include "app/plan.hpp"
+#include "base/start_arena.hpp"
 #include "check/check.hpp"
 #include "config/options.hpp"
 #include "init/init.hpp"
@@ -57,7 +59,9 @@ void log_socket(const socket::Decision& d) {
 
 // Writes /etc/group (and /etc/gshadow). A failure is not fatal: the kernel
 // needs only the number, so warn once and carry on.
-void commit_group_edit(const Plan& p, const Facts& f, const userdb::EtcPaths& paths) {
+// held: the replaced files' O_PATH descriptors, for the init to close once
+// the app is started (userdb/commit.hpp).
+void commit_group_edit(const Plan& p, const Facts& f, const userdb::EtcPaths& paths, std::vector<int>& held) {
     if (!p.group_edit) {
         if (!p.group_edit_note.empty()) log::info("{}", p.group_edit_note);
         return;
@@ -66,7 +70,7 @@ void commit_group_edit(const Plan& p, const Facts& f, const userdb::EtcPaths& pa
     if (!p.group_edit->changes) return;
     userdb::CommitRequest req{p.group_edit->group_content, p.group_edit->gshadow_content, f.group_text,
                               p.group_edit->gshadow_content ? f.gshadow_text : std::nullopt};
-    if (auto err = userdb::commit_group_files(sys::real(), paths, req)) {
+    if (auto err = userdb::commit_group_files(sys::real(), paths, req, userdb::lock_timeout_ms, &held)) {
         std::string why = err->message();
         if (err->sys_errno == EROFS) why += " ('" + paths.dir + "' is read-only, e.g. docker run --read-only)";
         if (err->sys_errno == EBUSY)
@@ -91,7 +95,9 @@ struct Launch {
 };
 
 // Parse, plan, apply: an exit code, or the launch of the app.
-std::variant<int, Launch> prepare(int argc, char* argv[], char* envp[]) {
+// Not inlined: its frame (the options, the facts, the plan) must be gone once
+// it returns, not stay under the supervisor for the container's life (issue 6).
+[[gnu::noinline]] std::variant<int, Launch> prepare(int argc, char* argv[], char* envp[]) {
     // Installed set-user-ID or set-group-ID: refuse before reading anything as
     // root on behalf of the caller (files, socket paths, environment).
     if (::getauxval(AT_SECURE) != 0) {
@@ -134,6 +140,7 @@ std::variant<int, Launch> prepare(int argc, char* argv[], char* envp[]) {
     std::optional<init::TerminalFacts> tty;
 
     std::vector<std::string> app_env;
+    std::vector<int> held;
     switch (plan.mode) {
         case Mode::Passthru:
             app_env = flatten(env);
@@ -146,7 +153,7 @@ std::variant<int, Launch> prepare(int argc, char* argv[], char* envp[]) {
             break;
         case Mode::Drop: {
             tty = init::terminal_facts();
-            commit_group_edit(plan, facts, paths);
+            commit_group_edit(plan, facts, paths, held);
             if (auto err = privilege::drop(sys::real(), plan.drop)) return fail(*err);
             if (auto err = privilege::verify(sys::real(), plan.drop)) return fail(*err);
             std::string kept = "no capabilities";
@@ -162,6 +169,7 @@ std::variant<int, Launch> prepare(int argc, char* argv[], char* envp[]) {
     }
 
     init::InitOptions io = o.init;
+    io.close_after_start = std::move(held);
     io.supervise = !o.force_exec && (o.force_init || ::getpid() == 1 || io.subreaper);
     if (o.force_init) io.subreaper = true;  // --init away from PID 1 reaps its orphans too
     if (tty) {
@@ -190,17 +198,26 @@ std::variant<int, Launch> prepare(int argc, char* argv[], char* envp[]) {
 }  // namespace
 
 int run(int argc, char* argv[], char* envp[]) {
-    std::optional<Launch> launch;
+    // The start runs in the start-up arena (base/start_arena.hpp), and so
+    // does the command built from it; the options the supervisor keeps are
+    // copied out of it once the start is over. The arena is unmapped when the
+    // supervisor frees the command after the fork.
+    std::optional<init::InitOptions> options;
+    std::unique_ptr<init::PreparedCommand> command;
     {
         auto prepared = prepare(argc, argv, envp);
         if (const int* code = std::get_if<int>(&prepared)) return *code;
-        launch.emplace(std::move(std::get<Launch>(prepared)));
+        const Launch& launch = std::get<Launch>(prepared);
+        try {
+            command = std::make_unique<init::PreparedCommand>(launch.argv, launch.env);
+            mem::end_start();
+            options.emplace(launch.options);
+        } catch (const std::exception& e) {
+            log::error("cannot prepare the command: {}", e.what());
+            return exit_code::os_error;
+        }
     }
-
-    // A supervising PID 1 lives as long as the container: hand the freed
-    // start-up heap back to the kernel (issue 6: idle RssAnon).
-    if (launch->options.supervise) ::malloc_trim(0);
-    return init::run(launch->options, launch->argv, launch->env);
+    return init::run(*options, std::move(command));
 }
 
 }  // namespace stepdown::app

@@ -18,6 +18,7 @@
 
 #include "app/exit_codes.hpp"
 #include "base/numbers.hpp"
+#include "init/signals.hpp"
 
 namespace stepdown::check {
 namespace {
@@ -543,9 +544,11 @@ ProbeOutcome run_probe(const ProbeRequest& req) {
         return out;
     }
     if (reaped && WIFSIGNALED(status)) {
-        const char* abbrev = ::sigabbrev_np(WTERMSIG(status));
-        out.failure = probe_error("the child was killed by signal " + std::to_string(WTERMSIG(status)) + " (SIG" +
-                                  (abbrev != nullptr ? abbrev : "?") + ")");
+        // stepdown's own names: glibc's sigabbrev_np would link its signal
+        // tables into the relocated RELRO of every start (issue 6).
+        const std::string name = init::signal_name(WTERMSIG(status));  // "signal N" when it has none
+        out.failure = probe_error("the child was killed by signal " + std::to_string(WTERMSIG(status)) +
+                                  (name.rfind("SIG", 0) == 0 ? " (" + name + ")" : std::string()));
         return out;
     }
     auto decoded = decode_outcome(text);

@@ -3,6 +3,8 @@
 #include <getopt.h>
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <cstring>
 #include <string_view>
 
@@ -90,27 +92,35 @@ enum LongOnly : int {
     opt_force_keep_cap,
 };
 
-const struct option long_options[] = {
-    {"user", required_argument, nullptr, 'u'},
-    {"socket", required_argument, nullptr, 'S'},
-    {"no-socket", no_argument, nullptr, opt_no_socket},
-    {"groups", required_argument, nullptr, 'G'},
-    {"group-name", required_argument, nullptr, opt_group_name},
-    {"allow-gid0", no_argument, nullptr, opt_allow_gid0},
-    {"allow-root-target", no_argument, nullptr, opt_allow_root_target},
-    {"require-socket", no_argument, nullptr, opt_require_socket},
-    {"allow-new-privs", no_argument, nullptr, opt_allow_new_privs},
-    {"verbose", no_argument, nullptr, 'v'},
-    {"version", no_argument, nullptr, opt_version},
-    {"help", no_argument, nullptr, 'h'},
-    {"check", no_argument, nullptr, opt_check},
-    {"json", no_argument, nullptr, opt_json},
-    {"init", no_argument, nullptr, opt_init},
-    {"exec", no_argument, nullptr, opt_exec},
-    {"grace", required_argument, nullptr, opt_grace},
-    {"keep-cap", required_argument, nullptr, opt_keep_cap},
-    {"force-keep-cap", no_argument, nullptr, opt_force_keep_cap},
-    {nullptr, 0, nullptr, 0},
+// The long options. Not getopt's `struct option` table itself: its name
+// pointers would be relocated at every start of the static-pie, in a page
+// that then stays resident for the container's life (issue 6: idle RssAnon).
+// parse() builds getopt's table from this one on its stack.
+struct LongOption {
+    char name[20];
+    int has_arg;
+    int val;
+};
+constexpr LongOption long_options[] = {
+    {"user", required_argument, 'u'},
+    {"socket", required_argument, 'S'},
+    {"no-socket", no_argument, opt_no_socket},
+    {"groups", required_argument, 'G'},
+    {"group-name", required_argument, opt_group_name},
+    {"allow-gid0", no_argument, opt_allow_gid0},
+    {"allow-root-target", no_argument, opt_allow_root_target},
+    {"require-socket", no_argument, opt_require_socket},
+    {"allow-new-privs", no_argument, opt_allow_new_privs},
+    {"verbose", no_argument, 'v'},
+    {"version", no_argument, opt_version},
+    {"help", no_argument, 'h'},
+    {"check", no_argument, opt_check},
+    {"json", no_argument, opt_json},
+    {"init", no_argument, opt_init},
+    {"exec", no_argument, opt_exec},
+    {"grace", required_argument, opt_grace},
+    {"keep-cap", required_argument, opt_keep_cap},
+    {"force-keep-cap", no_argument, opt_force_keep_cap},
 };
 
 // The name a created group gets: the same rule as the planner's
@@ -129,7 +139,8 @@ bool valid_group_name(std::string_view name) {
 
 // Every STEPDOWN_* variable stepdown reads; any other is reported (a typo such
 // as STEPDOWN_REQUIRE_SOCKT would otherwise be ignored in silence).
-constexpr std::string_view known_env[] = {
+// (Arrays of characters, not of pointers: see long_options.)
+constexpr char known_env[][28] = {
     "STEPDOWN_USER",          "STEPDOWN_GROUPS",         "STEPDOWN_GROUP_NAME",
     "STEPDOWN_SOCKET",        "STEPDOWN_NO_SOCKET",      "STEPDOWN_ALLOW_GID0",
     "STEPDOWN_ALLOW_ROOT_TARGET", "STEPDOWN_REQUIRE_SOCKET", "STEPDOWN_ALLOW_NEW_PRIVS",
@@ -142,7 +153,8 @@ constexpr std::string_view known_env[] = {
 Status apply_env(Options& o, const std::map<std::string, std::string>& env) {
     for (const auto& [name, value] : env) {
         if (name.rfind("STEPDOWN_", 0) != 0) continue;
-        if (std::find(std::begin(known_env), std::end(known_env), name) == std::end(known_env))
+        const std::string_view var = name;  // clang 14 cannot capture a structured binding
+        if (std::none_of(std::begin(known_env), std::end(known_env), [var](const char* k) { return var == k; }))
             o.warnings.push_back("ignoring unknown environment variable '" + name + "'; see stepdown --help");
     }
     if (auto v = get(env, "STEPDOWN_USER")) {
@@ -258,11 +270,15 @@ Result<Options> parse(int argc, char* const argv[], const std::map<std::string, 
     bool flag_verbosity = false;
     std::vector<int> flag_remaps;
     std::vector<std::string> flag_keep_caps;
+    std::array<struct option, std::size(long_options) + 1> getopt_options{};  // the last one all zero
+    for (std::size_t i = 0; i < std::size(long_options); ++i) {
+        getopt_options[i] = {long_options[i].name, long_options[i].has_arg, nullptr, long_options[i].val};
+    }
     ::optind = 0;  // full reset of glibc's getopt state (parse may run more than once)
     ::opterr = 0;
     while (true) {
         int index = 0;
-        const int c = ::getopt_long(argc, argv, "+:u:S:G:vhsgp:we:l", long_options, &index);
+        const int c = ::getopt_long(argc, argv, "+:u:S:G:vhsgp:we:l", getopt_options.data(), &index);
         if (c == -1) break;
         const std::string arg = ::optarg != nullptr ? ::optarg : "";
         switch (c) {

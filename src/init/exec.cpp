@@ -97,6 +97,10 @@ PreparedCommand::PreparedCommand(const std::vector<std::string>& argv,
     candidates_ = exec_candidates(args_.front(), find_env(env_, "PATH"));
 }
 
+std::string_view PreparedCommand::program() const noexcept {
+    return args_.empty() ? std::string_view() : std::string_view(args_.front());
+}
+
 void PreparedCommand::exec() const noexcept {
     if (args_.empty()) {
         child_message({"stepdown: error: no command given\n"});

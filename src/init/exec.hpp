@@ -43,6 +43,9 @@ public:
     // _exit()s with exec_failure_code(). Async-signal-safe: safe after fork.
     [[noreturn]] void exec() const noexcept;
 
+    // argv[0] as given ("" without a command), for log lines.
+    [[nodiscard]] std::string_view program() const noexcept;
+
 private:
     std::vector<std::string> args_;
     std::vector<std::string> env_;

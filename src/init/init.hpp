@@ -1,8 +1,11 @@
 // The init: what runs the COMMAND once the drop is proven. Owned by src/init.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "init/exec.hpp"
 
 namespace stepdown::init {
 
@@ -16,13 +19,16 @@ struct InitOptions {
     int grace_ms = 5000;             // --grace / STEPDOWN_GRACE
     bool new_session = false;        // run the app in a new session, without the caller's
                                      // controlling terminal (TIOCSTI protection, terminal.hpp)
+    std::vector<int> close_after_start;  // close-on-exec descriptors the supervisor closes once
+                                         // the app is forked (the replaced /etc files' O_PATH holds)
 };
 
-// Runs argv[0] with argv and the environment env ("NAME=value" strings).
-// Supervising: returns the exit status to exit with. Not supervising: execs
-// and never returns (exit 127/126 on exec failure).
-int run(const InitOptions& options, const std::vector<std::string>& argv,
-        const std::vector<std::string>& env);
+// Runs the prepared command (argv, environment, PATH candidates; built by
+// the caller, so that the start-up arena holds it: base/start_arena.hpp).
+// Supervising: returns the exit status to exit with; the supervisor frees
+// the command right after the fork (the child has its own copy). Not
+// supervising: execs and never returns (exit 127/126 on exec failure).
+int run(const InitOptions& options, std::unique_ptr<PreparedCommand> command);
 
 // The child path: PATH search (from env's PATH, else a default), execve;
 // on failure a plain write(2) to stderr and _exit(127 not found, 126 not executable).

@@ -18,6 +18,7 @@
 
 #include <fcntl.h>
 #include <link.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -32,11 +33,13 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/exit_codes.hpp"
+#include "base/start_arena.hpp"
 #include "init/exec.hpp"
 #include "init/init.hpp"
 #include "init/procfs.hpp"
@@ -70,6 +73,44 @@ int drop_read_only_mappings(dl_phdr_info* info, std::size_t /*size*/, void* /*da
         if (end > start) ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);  // NOLINT(performance-no-int-to-ptr)
     }
     return 1;
+}
+
+// What the start-up arena (base/start_arena.hpp) held, and whether it went
+// back to the kernel with the command; only the shipped static binary uses it.
+void log_start_arena() {
+    const mem::StartArenaReport r = mem::start_arena_report();
+    if (!r.used) return;
+    if (r.unmapped) {
+        log::debug("start-up memory: {} allocations, {} kB at most, returned to the kernel", r.allocations,
+                   (r.peak_bytes + 1023) / 1024);
+    } else {
+        log::debug("start-up memory: {} allocations, {} kB at most, {} still in use, kept", r.allocations,
+                   (r.peak_bytes + 1023) / 1024, r.live);
+    }
+}
+
+// The start (options, /etc, the plan, the drop) ran deeper on the stack than
+// the idle supervisor goes, and those pages would stay resident for the
+// container's life (issue 6: idle RssAnon). Below the current frame the
+// stack is dead (a callee that goes deeper touches its page afresh):
+// MADV_DONTNEED gives those pages back, and a later touch maps a zeroed
+// page. The span below is the stack mapping or nothing: another mapping
+// could only lie within the kernel's stack guard gap (1 MB by default) with
+// MAP_FIXED, which nothing here uses, and mmap_base is at least 128 MB below
+// the stack. The frame address is the real stack even where a sanitizer
+// moves locals elsewhere. Best effort: an error changes nothing.
+[[gnu::noinline]] void release_dead_stack() noexcept {
+    const auto page = static_cast<std::uintptr_t>(::getauxval(AT_PAGESZ));
+    if (page == 0) return;
+    // Kept: this small frame (not inlined), the call into madvise (its
+    // return address must survive the syscall) and the 128-byte red zone,
+    // all well within 512 bytes below the frame address.
+    const auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    const std::uintptr_t top = (frame - 512) & ~(page - 1);
+    const std::uintptr_t span = std::uintptr_t{128} * 1024;  // measured: the start goes ~10 kB deep
+    // ENOMEM when part of the span lies below the mapping (the kernel still
+    // applies it to the part that is mapped): nothing to do about it.
+    ::madvise(reinterpret_cast<void*>(top - span), span, MADV_DONTNEED);  // NOLINT(performance-no-int-to-ptr)
 }
 
 using Clock = std::chrono::steady_clock;
@@ -209,7 +250,7 @@ class Supervisor {
 public:
     explicit Supervisor(const InitOptions& options) : options_(options) {}
 
-    int run(const std::vector<std::string>& argv, const std::vector<std::string>& env);
+    int run(std::unique_ptr<PreparedCommand> command);
 
 private:
     void reap();
@@ -244,7 +285,7 @@ private:
     bool ending_ = false;    // asked to end: the gate no longer holds the app
 };
 
-int Supervisor::run(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+int Supervisor::run(std::unique_ptr<PreparedCommand> command) {
     // 1. Block first, so that nothing sent from now on is lost or acted upon.
     const KernelSigset blocked = supervisor_mask();
     if (const int err = kernel_sigprocmask(SIG_SETMASK, &blocked, &original_mask_); err != 0) {
@@ -276,17 +317,7 @@ int Supervisor::run(const std::vector<std::string>& argv, const std::vector<std:
     took_tty_ = !options_.new_session && ::isatty(STDIN_FILENO) == 1 && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
     if (options_.new_session) tty_fd_ = open_terminal_on_stdio();
 
-    // 4. Everything the child needs, allocated now.
-    std::optional<PreparedCommand> command;
-    try {
-        command.emplace(argv, env);
-    } catch (const std::exception& e) {
-        log::error("cannot prepare the command: {}", e.what());
-        kernel_sigprocmask(SIG_SETMASK, &original_mask_, nullptr);
-        return exit_code::os_error;
-    }
-
-    // 5. fork.
+    // 4. fork (everything the child needs was allocated by the caller).
     const pid_t pid = ::fork();
     if (pid < 0) {
         log::error("cannot fork: {}", std::strerror(errno));
@@ -297,11 +328,19 @@ int Supervisor::run(const std::vector<std::string>& argv, const std::vector<std:
 
     // The parent. From here on the init never gives up.
     child_ = pid;
-    command.reset();  // the child has its own copy
     // EACCES once the child has exec'd, ESRCH once it is gone: both fine.
     // Not for a new session: a process group leader cannot call setsid().
     if (!options_.new_session) ::setpgid(child_, child_);
-    log::debug("started '{}' as pid {}", argv.empty() ? std::string() : argv.front(), child_);
+    log::debug("started '{}' as pid {}", command->program(), child_);
+    // The child has its own copy. The command was the last of the start-up's
+    // allocations: with it the start-up arena goes back to the kernel.
+    command.reset();
+    log_start_arena();
+    for (int fd : options_.close_after_start) ::close(fd);  // frees the replaced /etc files' inodes
+    // What C code freed at the top of malloc's heap (libcap-ng's stdio
+    // buffers for /proc) goes back too, and so does the start's stack.
+    ::malloc_trim(0);
+    release_dead_stack();
     // Pin no mount and no directory.
     if (::chdir("/") != 0) log::warn("cannot change directory to '/': {}; continuing", std::strerror(errno));
     ::dl_iterate_phdr(drop_read_only_mappings, nullptr);
@@ -635,16 +674,16 @@ int Supervisor::shutdown() {
 
 }  // namespace
 
-int run(const InitOptions& options, const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+int run(const InitOptions& options, std::unique_ptr<PreparedCommand> command) {
     if (!options.supervise) {
         if (options.pdeathsig != 0 && ::prctl(PR_SET_PDEATHSIG, options.pdeathsig) != 0) {
             log::warn("cannot set the parent-death signal {}: {}; continuing without it",
                       signal_name(options.pdeathsig), std::strerror(errno));
         }
-        exec_command(argv, env);
+        command->exec();
     }
     Supervisor supervisor(options);
-    return supervisor.run(argv, env);
+    return supervisor.run(std::move(command));
 }
 
 }  // namespace stepdown::init

@@ -16,22 +16,25 @@ namespace {
 // further than the app's own processes (NET_RAW, LEASE, SYS_NICE,
 // SYS_RESOURCE): they are kept with a warning that says how. Anything not
 // here is refused without --force-keep-cap, whatever a future kernel adds.
+// Texts as arrays of characters, not pointers: a static-pie relocates every
+// pointer of a table at each start, in a page that then stays resident for
+// the container's life (issue 6: idle RssAnon). Too long a text does not compile.
 struct Allowed {
     int cap;
-    const char* warning;  // logged when kept; nullptr for none
+    char warning[200];  // logged when kept; "" for none
 };
 
 constexpr Allowed allowed[] = {
-    {CAP_NET_BIND_SERVICE, nullptr},
-    {CAP_NET_BROADCAST, nullptr},
+    {CAP_NET_BIND_SERVICE, ""},
+    {CAP_NET_BROADCAST, ""},
     {CAP_NET_RAW, "the app can send raw packets, so it can spoof addresses and craft packets to its neighbours on "
                   "the network, and read every packet of the network namespace (the host's with --network host)"},
-    {CAP_IPC_LOCK, nullptr},
+    {CAP_IPC_LOCK, ""},
     {CAP_LEASE, "the app can take leases on files it does not own, root's included, and so delay other processes' "
                 "writes to them (up to /proc/sys/fs/lease-break-time, 45 s by default)"},
-    {CAP_WAKE_ALARM, nullptr},
-    {CAP_BLOCK_SUSPEND, nullptr},
-    {CAP_AUDIT_WRITE, nullptr},
+    {CAP_WAKE_ALARM, ""},
+    {CAP_BLOCK_SUSPEND, ""},
+    {CAP_AUDIT_WRITE, ""},
     {CAP_SYS_NICE, "the app can lower the priority, scheduling policy and CPU affinity of any process in its pid "
                    "namespace, root's included (the host's with --pid host)"},
     {CAP_SYS_RESOURCE, "the app can raise its own resource limits and use the space reserved for root on "
@@ -44,7 +47,7 @@ constexpr const char* allowed_names =
 
 struct Refused {
     int cap;
-    const char* why;
+    char why[160];
 };
 
 // Specific reasons for the capabilities off the list; generic_reason for the rest.
@@ -133,7 +136,7 @@ Result<KeptCaps> resolve_keep_caps(const std::vector<std::string>& names, bool f
     out.caps.erase(std::unique(out.caps.begin(), out.caps.end()), out.caps.end());
     for (int cap : out.caps) {
         if (const Allowed* a = find_allowed(cap)) {
-            if (a->warning != nullptr)
+            if (a->warning[0] != '\0')
                 out.warnings.push_back("keeping " + cap_display_name(cap) + " for the app: " + a->warning);
             continue;
         }

@@ -110,6 +110,7 @@ public:
     }
     int fchmod(int fd, mode_t mode) override { return check(::fchmod(fd, mode)); }
     int fchown(int fd, uid_t uid, gid_t gid) override { return check(::fchown(fd, uid, gid)); }
+    int sync_start(int fd) override { return check(::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)); }
     int fsync(int fd) override { return check(::fsync(fd)); }
     int rename(const char* from, const char* to) override { return check(::rename(from, to)); }
     int unlink(const char* path) override { return check(::unlink(path)); }

@@ -76,6 +76,7 @@ public:
     virtual int write_all(int fd, const char* data, std::size_t len) = 0;
     virtual int fchmod(int fd, mode_t mode) = 0;
     virtual int fchown(int fd, uid_t uid, gid_t gid) = 0;
+    virtual int sync_start(int fd) = 0;  // sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback
     virtual int fsync(int fd) = 0;
     virtual int rename(const char* from, const char* to) = 0;
     virtual int unlink(const char* path) = 0;

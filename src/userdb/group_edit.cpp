@@ -70,15 +70,13 @@ std::string group_label(std::string_view name, gid_t gid) {
     return "group " + quoted(name) + " (" + std::to_string(gid) + ")";
 }
 
+// Reads the files as given and copies them only for an edit, and builds the
+// set of taken names only to name a new group: a start whose group is already
+// aligned (the usual one) does neither (issue 6: a fifth of its instructions).
 class Planner {
 public:
     Planner(const GroupFile& group, const std::optional<GshadowFile>& gshadow)
-        : group_(group), gshadow_(gshadow) {
-        for (const auto& line : group_.lines) claim(claimed_name(line.raw));
-        if (gshadow_) {
-            for (const auto& line : gshadow_->lines) claim(claimed_name(line.raw));
-        }
-    }
+        : group_in_(group), gshadow_in_(gshadow) {}
 
     GroupOutcome apply(const GroupEditRequest& request) {
         GroupOutcome out;
@@ -94,7 +92,7 @@ public:
             member.reset();
         }
 
-        if (GroupLine* line = line_with_gid(request.gid)) {
+        if (const auto line = line_with_gid(request.gid)) {
             reuse(*line, member, out);
         } else if (has_malformed_line_with(request.gid)) {
             out.reason = "a malformed line in the group file has GID " + std::to_string(request.gid) +
@@ -113,46 +111,77 @@ public:
         GroupEditPlan plan;
         plan.outcomes = std::move(outcomes);
         plan.changes = changes_;
-        plan.group_content = group_.serialize();
-        if (gshadow_) plan.gshadow_content = gshadow_->serialize();
+        plan.group_content = group().serialize();
+        if (const std::optional<GshadowFile>& shadow = gshadow()) plan.gshadow_content = shadow->serialize();
         return plan;
     }
 
 private:
-    GroupFile group_;
-    std::optional<GshadowFile> gshadow_;
-    std::set<std::string, std::less<>> taken_;
+    const GroupFile& group_in_;
+    const std::optional<GshadowFile>& gshadow_in_;
+    // Set together, by edit(): the copies an edit changes.
+    std::optional<GroupFile> group_edited_;
+    std::optional<std::optional<GshadowFile>> gshadow_edited_;
+    // Every name a line of either file claims; built on first use.
+    mutable std::optional<std::set<std::string, std::less<>>> taken_;
     bool changes_ = false;
 
-    void claim(std::string_view name) {
-        if (!name.empty()) taken_.emplace(name);
+    [[nodiscard]] const GroupFile& group() const { return group_edited_ ? *group_edited_ : group_in_; }
+    [[nodiscard]] const std::optional<GshadowFile>& gshadow() const {
+        return gshadow_edited_ ? *gshadow_edited_ : gshadow_in_;
     }
-    [[nodiscard]] bool is_taken(std::string_view name) const { return taken_.find(name) != taken_.end(); }
+    // The files to change: copied on the first edit.
+    void edit() {
+        if (group_edited_) return;
+        group_edited_ = group_in_;
+        gshadow_edited_ = gshadow_in_;
+    }
 
-    GroupLine* line_with_gid(gid_t gid) {  // first wins, like GroupFile::by_gid
-        for (auto& line : group_.lines) {
-            if (line.entry && line.entry->gid == gid) return &line;
+    std::set<std::string, std::less<>>& taken() const {
+        if (!taken_) {
+            taken_.emplace();
+            for (const auto& line : group().lines) claim_into(*taken_, claimed_name(line.raw));
+            if (gshadow()) {
+                for (const auto& line : gshadow()->lines) claim_into(*taken_, claimed_name(line.raw));
+            }
         }
-        return nullptr;
+        return *taken_;
+    }
+    static void claim_into(std::set<std::string, std::less<>>& set, std::string_view name) {
+        if (!name.empty()) set.emplace(name);
+    }
+    void claim(std::string_view name) { claim_into(taken(), name); }
+    [[nodiscard]] bool is_taken(std::string_view name) const { return taken().contains(name); }
+
+    // The index of the first line with the GID (first wins, like GroupFile::by_gid).
+    [[nodiscard]] std::optional<std::size_t> line_with_gid(gid_t gid) const {
+        const auto& lines = group().lines;
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            if (lines[i].entry && lines[i].entry->gid == gid) return i;
+        }
+        return std::nullopt;
     }
 
     [[nodiscard]] bool has_malformed_line_with(gid_t gid) const {
-        return std::any_of(group_.lines.begin(), group_.lines.end(),
+        return std::any_of(group().lines.begin(), group().lines.end(),
                            [gid](const GroupLine& line) { return malformed_gid(line) == gid; });
     }
 
-    void reuse(GroupLine& line, const std::optional<std::string>& member, GroupOutcome& out) {
-        GroupEntry& entry = *line.entry;
-        out.group_name = entry.name;
-        const std::string label = group_label(entry.name, entry.gid);
+    void reuse(std::size_t index, const std::optional<std::string>& member, GroupOutcome& out) {
+        const GroupEntry& found = *group().lines[index].entry;
+        out.group_name = found.name;
+        const std::string label = group_label(found.name, found.gid);
         if (!member) {
             out.reason = label + " already exists, no user name to list";
             return;
         }
-        if (lists(entry.members, *member)) {
+        if (lists(found.members, *member)) {
             out.reason = label + " already lists " + quoted(*member);
             return;
         }
+        edit();
+        GroupLine& line = group_edited_->lines[index];
+        GroupEntry& entry = *line.entry;
         append_to_last_field(line.raw, *member);
         entry.members.push_back(*member);
         add_gshadow_member(entry.name, *member);
@@ -164,8 +193,9 @@ private:
     // The gshadow line of the group gets the member too. When the group has
     // no gshadow line, none is invented: tools then use /etc/group's list.
     void add_gshadow_member(std::string_view group_name, const std::string& member) {
-        if (!gshadow_) return;
-        for (auto& line : gshadow_->lines) {
+        std::optional<GshadowFile>& shadow = *gshadow_edited_;  // edit() came first
+        if (!shadow) return;
+        for (auto& line : shadow->lines) {
             if (!line.entry || line.entry->name != group_name) continue;
             if (!lists(line.entry->members, member)) {
                 append_to_last_field(line.raw, member);
@@ -189,12 +219,13 @@ private:
         GroupEntry entry{name, "x", request.gid, {}};
         if (member) entry.members.push_back(*member);
         std::string raw = format_group_entry(entry);
-        append_line(group_, GroupLine{std::move(raw), std::move(entry)});
-        if (gshadow_) {
+        edit();
+        append_line(*group_edited_, GroupLine{std::move(raw), std::move(entry)});
+        if (*gshadow_edited_) {
             GshadowEntry shadow{name, "!", {}, {}};
             if (member) shadow.members.push_back(*member);
             std::string shadow_raw = format_gshadow_entry(shadow);
-            append_line(*gshadow_, GshadowLine{std::move(shadow_raw), std::move(shadow)});
+            append_line(**gshadow_edited_, GshadowLine{std::move(shadow_raw), std::move(shadow)});
         }
         claim(name);
         changes_ = true;
@@ -205,7 +236,7 @@ private:
         if (member) out.reason += " listing " + quoted(*member);
         if (name != request.preferred_name) {
             out.reason += ", because the name " + quoted(request.preferred_name) + " is taken";
-            if (const GroupEntry* other = group_.by_name(request.preferred_name)) {
+            if (const GroupEntry* other = group().by_name(request.preferred_name)) {
                 out.reason += " by GID " + std::to_string(other->gid);
             }
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Injected faults, for real: the shipped binary runs as root in a private /etc
 # under `strace -e inject=`, and every system call of the group edit and of the
-# drop (openat, fcntl, write, fsync, rename, setgroups, setresgid, setresuid,
+# drop (openat, fcntl, write, sync_file_range, fsync, rename, setgroups, setresgid, setresuid,
 # capset, capget, prctl, and the setuid/setgid(0) of the proof) is made to fail
 # in turn, one call per run. The list of calls is not written here: a dry run
 # under strace records what this build really calls, in order, and each call
@@ -14,7 +14,7 @@
 #     uid/gid 1000 x3, exactly the planned groups, every capability set empty,
 #     no_new_privs, setuid(0) refused. Never in between.
 # And per phase, the documented outcome (src/app/exit_codes.hpp):
-#   - the group edit (lock, temp file, write, fsync, rename, directory sync):
+#   - the group edit (lock, temp files, write, writeback, fsync, rename):
 #     a warning, exit 0, the app runs with the numeric group; the file is the
 #     old one when the failure came before the rename, the new one after;
 #   - the drop (setgroups .. no_new_privs, including the capability reads
@@ -40,7 +40,7 @@ OLD_GROUP=$'root:x:0:\napp:x:1000:\n'
 NEW_GROUP="${OLD_GROUP}docker:x:988:app"$'\n'
 OLD_GSHADOW=$'root:*::\napp:!::\n'
 NEW_GSHADOW="${OLD_GSHADOW}docker:!::app"$'\n'
-TRACED=openat,fcntl,write,fsync,rename,setgroups,setresgid,setresuid,capset,capget,prctl,setuid,setgid,execve
+TRACED=openat,fcntl,write,sync_file_range,fsync,rename,setgroups,setresgid,setresuid,capset,capget,prctl,setuid,setgid,execve
 
 # The errno each syscall fails with: the realistic one where there is one.
 errno_for() {
@@ -48,7 +48,7 @@ errno_for() {
     openat) echo EACCES ;;
     fcntl) echo ENOLCK ;;
     write) echo ENOSPC ;;
-    fsync) echo EIO ;;
+    fsync | sync_file_range) echo EIO ;;
     rename) echo EBUSY ;;
     setresuid) echo EAGAIN ;; # RLIMIT_NPROC: the classic setuid failure
     setuid | setgid) echo EIO ;;
@@ -148,8 +148,8 @@ run_stepdown() {
 # The dry run: one line per call stepdown makes before it execs the app,
 #   NAME ORDINAL PHASE DETAIL
 # PHASE: gather (before anything changes), edit (from taking the lock to the
-# directory sync), drop (setgroups .. no_new_privs), verify (after it).
-# DETAIL: the path for openat, the file for write/fsync/fcntl, the operation
+# renames), drop (setgroups .. no_new_privs), verify (after it).
+# DETAIL: the path for openat (":O_PATH" added for a hold), the file for write/sync_file_range/fsync/fcntl, the operation
 # for prctl, the source for rename.
 calls_of_a_healthy_start() {
   local trace=$SCENARIO_TMP/dry.trace
@@ -163,8 +163,8 @@ calls_of_a_healthy_start() {
       if (name == "execve") { if (++execs == 2) exit; next }
       n = ++count[name]
       detail = "-"
-      if (name == "openat" && match($0, /"[^"]*"/)) detail = substr($0, RSTART + 1, RLENGTH - 2)
-      else if (name ~ /^(write|fsync|fcntl)$/ && match($0, /<[^>]*>/)) detail = substr($0, RSTART + 1, RLENGTH - 2)
+      if (name == "openat" && match($0, /"[^"]*"/)) detail = substr($0, RSTART + 1, RLENGTH - 2) ($0 ~ /O_PATH/ ? ":O_PATH" : "")
+      else if (name ~ /^(write|sync_file_range|fsync|fcntl)$/ && match($0, /<[^>]*>/)) detail = substr($0, RSTART + 1, RLENGTH - 2)
       else if (name == "prctl" && match($0, /\(PR_[A-Z_]+(, PR_[A-Z_]+)?/)) detail = substr($0, RSTART + 1, RLENGTH - 1)
       else if (name == "rename" && match($0, /"[^"]*"/)) detail = substr($0, RSTART + 1, RLENGTH - 2)
       gsub(/ /, "", detail)
@@ -213,6 +213,15 @@ inject_each_failure() {
     check_app 988
     case $phase in
       edit)
+        if [[ $name == sync_file_range || $detail == *:O_PATH ]]; then
+          # Best effort (userdb/commit.cpp): the writeback hint and the O_PATH
+          # holds on the replaced files. The edit goes through all the same.
+          [[ $RUN_STATUS == 0 && -n $RUN_OUT ]] || expect "a failed hint or hold must not stop the start (stderr: $RUN_ERR)"
+          [[ $RUN_ERR != *"cannot update /etc/group"* ]] || expect "a failed hint or hold failed the edit: $RUN_ERR"
+          file_is NEW_GROUP group
+          [[ $gshadow == 0 ]] || file_is NEW_GSHADOW gshadow
+          continue
+        fi
         [[ $RUN_STATUS == 0 ]] || expect "a failed /etc/group update must not stop the start (stderr: $RUN_ERR)"
         [[ -n $RUN_OUT ]] || expect "the app did not run"
         [[ $RUN_ERR == *"cannot update /etc/group"*"continuing with numeric group 988"* ]] ||

@@ -61,11 +61,12 @@ case_launcher_fds_pass() {
 }
 check "fds the launcher passes on reach the app, as with tini" case_launcher_fds_pass
 
-case_init_fds() {
+# init_own_fds STEPDOWN-ARGS...: the init's own fds, once the app runs.
+init_own_fds() {
   local base
   baseline_fds
   base=$BASE_FDS
-  spawn in_pidns "${SD[@]}" -- "$PROBE" sleep 60
+  spawn in_pidns "$STEPDOWN" "$@" -- "$PROBE" sleep 60
   local init fd target flags own=()
   init=$(ns_init_pid "$SPAWN_PID")
   wait_exec "$(first_child "$init")" "$PROBE"
@@ -83,7 +84,17 @@ case_init_fds() {
   reap "$SPAWN_PID" 10
   assert_status 143
 }
+case_init_fds() { init_own_fds "${SD[@]:1}"; }
 check "the init holds one fd of its own: a close-on-exec signalfd" case_init_fds
+
+# The group edit hands the init O_PATH holds on the replaced /etc files
+# (userdb/commit.hpp); it closes them once the app is forked.
+case_init_fds_after_group_edit() {
+  make_socket docker.sock 0 988 0660
+  init_own_fds -S "$SCENARIO_SOCK/docker.sock" --user 1000:1000
+  grep -q '^docker:x:988:' "$SCENARIO_ETC/group" || fail "control: no group was created"
+}
+check "after a group edit the init still holds only its signalfd" case_init_fds_after_group_edit
 
 case_cwd() {
   make_dir work 1000 1000 0755
@@ -101,6 +112,38 @@ case_cwd() {
   assert_status 143
 }
 check "the app keeps the launcher's cwd; the init itself moves to /" case_cwd
+
+# The start-up arena (src/base/start_arena.hpp): in the shipped static binary
+# the start's C++ allocations live in one private mapping, unmapped once the
+# supervisor frees the command after the fork; the sanitized dynamic build
+# keeps the standard operator new and has no arena at all.
+case_start_memory() {
+  spawn in_pidns "${SD[@]}" -vv -- "$PROBE" sleep 60
+  local init
+  init=$(ns_init_pid "$SPAWN_PID")
+  wait_exec "$(first_child "$init")" "$PROBE"
+  local log
+  if file -L "$STEPDOWN" | grep -q 'static-pie linked'; then
+    wait_until 5 grep -q 'start-up memory' "$SPAWN_ERR" || true
+    log=$(<"$SPAWN_ERR")
+    assert_match 'stepdown: debug: start-up memory: [0-9]+ allocations, [0-9]+ kB at most, returned to the kernel' \
+      "$log" "the arena went back to the kernel"
+    # No 1 MiB anonymous mapping (the arena's reservation) is left.
+    local range _perm _off _dev _inode path left=0
+    while read -r range _perm _off _dev _inode path; do
+      [[ -z $path ]] && (((16#${range#*-}) - (16#${range%-*}) == 1048576)) && ((++left))
+    done <"/proc/$init/maps"
+    assert_eq 0 "$left" "the arena's mapping is gone"
+  else
+    wait_until 5 grep -q "started '" "$SPAWN_ERR" || fail "no 'started' line in the log: $(<"$SPAWN_ERR")"
+    log=$(<"$SPAWN_ERR")
+    [[ $log != *"start-up memory"* ]] || fail "a build without the arena reported one: $log"
+  fi
+  kill -TERM "$init"
+  reap "$SPAWN_PID" 10
+  assert_status 143
+}
+check "the start-up memory goes back to the kernel once the app runs (static binary)" case_start_memory
 
 case_layout() {
   run in_pidns "${SD[@]}" -- "$PROBE" report

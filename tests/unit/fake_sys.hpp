@@ -170,6 +170,7 @@ public:
     int fchown(int fd, uid_t u, gid_t g) override {
         return record("fchown", open_fds[fd] + "," + std::to_string(u) + "," + std::to_string(g));
     }
+    int sync_start(int fd) override { return record("sync_start", open_fds[fd]); }
     int fsync(int fd) override {
         if (int e = record("fsync", open_fds[fd])) return e;
         if (pending.count(fd)) files[open_fds[fd]] = pending[fd];
