@@ -4,8 +4,9 @@
 // old files are untouched and no temp file is left.
 //
 // The directory is not synced after the renames: a crash may undo a rename,
-// which leaves the old file, whole, and the next start makes the same edit
-// again (stepdown's edit is redone at every start that needs it). What must
+// which leaves the old file, whole (and the synced temp file beside it), and
+// the next start makes the same edit again (stepdown's edit is redone at
+// every start that needs it). What must
 // never happen, a renamed file whose data is not on disk, the fsync before
 // the rename prevents. (Issue 6: the directory fsync was ~0.25 ms of a fresh
 // container's start on the benchmark machine.)
