@@ -17,10 +17,8 @@ constexpr std::size_t reserve_bytes = std::size_t{1} << 20;
 
 struct State {
     BumpArena arena;
-    std::size_t mapped = 0;  // bytes mapped at base, 0 before the first allocation
-    void* base = nullptr;
-    bool tried = false;      // mapping attempted (once)
-    bool ended = false;
+    void* base = nullptr;  // the mapping, reserve_bytes long, while it stands
+    bool may_map = true;   // until the first allocation or the end of the start
     bool unmapped = false;
 };
 
@@ -33,7 +31,7 @@ void unmap(State& s) noexcept {
     if (s.base == nullptr) return;
     s.arena.forget();  // from now on no address is taken for the arena's
     // Cannot fail for a whole mapping of ours; if it did, the pages would stay.
-    s.unmapped = ::munmap(s.base, s.mapped) == 0;
+    s.unmapped = ::munmap(s.base, reserve_bytes) == 0;
     s.base = nullptr;
 }
 
@@ -51,14 +49,12 @@ void unmap(State& s) noexcept {
 
 void* start_allocate(std::size_t size) noexcept {
     State& s = state();
-    if (s.ended) return nullptr;
-    if (!s.tried) {
-        s.tried = true;
+    if (s.may_map) {
+        s.may_map = false;  // one attempt
         void* p = ::mmap(nullptr, reserve_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                          -1, 0);
         if (p == MAP_FAILED) return nullptr;
         s.base = p;
-        s.mapped = reserve_bytes;
         s.arena.attach(static_cast<std::byte*>(p), reserve_bytes);
     }
     return s.arena.allocate(size);
@@ -77,7 +73,7 @@ bool start_free(void* p) noexcept {
 
 void end_start() noexcept {
     State& s = state();
-    s.ended = true;
+    s.may_map = false;  // a start that allocated nothing must not map the arena afterwards
     if (s.arena.close()) unmap(s);
 }
 

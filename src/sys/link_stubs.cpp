@@ -2,25 +2,10 @@
 // CMakeLists.txt): stand-ins for library functions that stepdown never needs
 // but whose mere references pull large parts of glibc and libstdc++ into the
 // static binary (issue 6: binary size).
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdlib>
-#include <cstring>
 
-namespace {
-
-void write_all(const char* text) {
-    std::size_t left = std::strlen(text);
-    while (left > 0) {
-        const ssize_t n = ::write(STDERR_FILENO, text, left);
-        if (n <= 0) return;
-        text += n;
-        left -= static_cast<std::size_t>(n);
-    }
-}
-
-}  // namespace
+#include "init/exec.hpp"
 
 // libstdc++'s default terminate handler demangles the type of an uncaught
 // exception before it aborts, and that one call links the whole C++
@@ -38,7 +23,7 @@ extern "C" char* __wrap___cxa_demangle(  // NOLINT(bugprone-reserved-identifier,
 // glibc's own assertions (in its start-up code; stepdown has none) report
 // through __fxprintf, which handles wide streams and so links wide printf and
 // the character-set converters (~30 kB with the next one). The same report,
-// with write(2), then abort() as glibc does.
+// with one writev(2) (init::child_message), then abort() as glibc does.
 extern "C" [[noreturn]] void __wrap___assert_fail(  // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
     const char* assertion, const char* file, unsigned int line, const char* /*function*/) {
     char number[16];
@@ -48,13 +33,9 @@ extern "C" [[noreturn]] void __wrap___assert_fail(  // NOLINT(bugprone-reserved-
         number[--i] = static_cast<char>('0' + line % 10);
         line /= 10;
     } while (line != 0 && i > 0);
-    write_all("stepdown: internal error: assertion failed in the C library: ");
-    write_all(assertion != nullptr ? assertion : "?");
-    write_all(" (");
-    write_all(file != nullptr ? file : "?");
-    write_all(":");
-    write_all(&number[i]);
-    write_all(")\n");
+    stepdown::init::child_message({"stepdown: internal error: assertion failed in the C library: ",
+                                   assertion != nullptr ? assertion : "?", " (", file != nullptr ? file : "?", ":",
+                                   &number[i], ")\n"});
     std::abort();
 }
 

@@ -158,9 +158,12 @@ public:
             gshadow.temp.clear();
         }
         release();
-        if (held_out_ != nullptr) held_out_->insert(held_out_->end(), held_.begin(), held_.end());
-        else close_held();
-        held_.clear();
+        if (held_out_ == nullptr) {
+            close_held();
+        } else {
+            held_out_->insert(held_out_->end(), held_.begin(), held_.end());
+            held_.clear();
+        }
         return std::nullopt;
     }
 
@@ -220,25 +223,21 @@ private:
         return std::nullopt;
     }
 
-    Error sync_error(const Replacement& file, int e) const {
-        return Error{"cannot sync " + quoted(file.temp) + untouched_, e};
-    }
-
     Status sync_and_close(Replacement& file) {
-        if (int e = sys_.fsync(file.fd)) return sync_error(file, e);
+        if (int e = sys_.fsync(file.fd)) return Error{"cannot sync " + quoted(file.temp) + untouched_, e};
         const int fd = file.fd;
         file.fd = -1;  // closed even when close reports an error
         if (int e = sys_.close(fd)) return Error{"cannot close " + quoted(file.temp) + untouched_, e};
         return std::nullopt;
     }
 
-    // Removes every temp file still standing, closes every descriptor and the
-    // lock, and returns the error, noting any temp file that stayed behind.
     void close_held() {
         for (int fd : held_) sys_.close(fd);  // O_PATH: nothing to lose
         held_.clear();
     }
 
+    // Removes every temp file still standing, closes every descriptor and the
+    // lock, and returns the error, noting any temp file that stayed behind.
     Error abort(Error error) {
         for (auto& file : files_) {
             if (file.fd >= 0) sys_.close(file.fd);

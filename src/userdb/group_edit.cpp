@@ -119,22 +119,23 @@ public:
 private:
     const GroupFile& group_in_;
     const std::optional<GshadowFile>& gshadow_in_;
-    // Set together, by edit(): the copies an edit changes.
-    std::optional<GroupFile> group_edited_;
-    std::optional<std::optional<GshadowFile>> gshadow_edited_;
+    struct Files {
+        GroupFile group;
+        std::optional<GshadowFile> gshadow;
+    };
+    std::optional<Files> edited_;  // the copies an edit changes, made by edit()
     // Every name a line of either file claims; built on first use.
     mutable std::optional<std::set<std::string, std::less<>>> taken_;
     bool changes_ = false;
 
-    [[nodiscard]] const GroupFile& group() const { return group_edited_ ? *group_edited_ : group_in_; }
+    [[nodiscard]] const GroupFile& group() const { return edited_ ? edited_->group : group_in_; }
     [[nodiscard]] const std::optional<GshadowFile>& gshadow() const {
-        return gshadow_edited_ ? *gshadow_edited_ : gshadow_in_;
+        return edited_ ? edited_->gshadow : gshadow_in_;
     }
     // The files to change: copied on the first edit.
-    void edit() {
-        if (group_edited_) return;
-        group_edited_ = group_in_;
-        gshadow_edited_ = gshadow_in_;
+    Files& edit() {
+        if (!edited_) edited_ = Files{group_in_, gshadow_in_};
+        return *edited_;
     }
 
     std::set<std::string, std::less<>>& taken() const {
@@ -179,8 +180,7 @@ private:
             out.reason = label + " already lists " + quoted(*member);
             return;
         }
-        edit();
-        GroupLine& line = group_edited_->lines[index];
+        GroupLine& line = edit().group.lines[index];
         GroupEntry& entry = *line.entry;
         append_to_last_field(line.raw, *member);
         entry.members.push_back(*member);
@@ -193,7 +193,7 @@ private:
     // The gshadow line of the group gets the member too. When the group has
     // no gshadow line, none is invented: tools then use /etc/group's list.
     void add_gshadow_member(std::string_view group_name, const std::string& member) {
-        std::optional<GshadowFile>& shadow = *gshadow_edited_;  // edit() came first
+        std::optional<GshadowFile>& shadow = edit().gshadow;
         if (!shadow) return;
         for (auto& line : shadow->lines) {
             if (!line.entry || line.entry->name != group_name) continue;
@@ -219,13 +219,13 @@ private:
         GroupEntry entry{name, "x", request.gid, {}};
         if (member) entry.members.push_back(*member);
         std::string raw = format_group_entry(entry);
-        edit();
-        append_line(*group_edited_, GroupLine{std::move(raw), std::move(entry)});
-        if (*gshadow_edited_) {
+        Files& files = edit();
+        append_line(files.group, GroupLine{std::move(raw), std::move(entry)});
+        if (files.gshadow) {
             GshadowEntry shadow{name, "!", {}, {}};
             if (member) shadow.members.push_back(*member);
             std::string shadow_raw = format_gshadow_entry(shadow);
-            append_line(**gshadow_edited_, GshadowLine{std::move(shadow_raw), std::move(shadow)});
+            append_line(*files.gshadow, GshadowLine{std::move(shadow_raw), std::move(shadow)});
         }
         claim(name);
         changes_ = true;
