@@ -18,7 +18,6 @@
 
 #include <fcntl.h>
 #include <link.h>
-#include <malloc.h>
 #include <poll.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -337,9 +336,6 @@ int Supervisor::run(std::unique_ptr<PreparedCommand> command) {
     command.reset();
     log_start_arena();
     for (int fd : options_.close_after_start) ::close(fd);  // frees the replaced /etc files' inodes
-    // What C code freed at the top of malloc's heap (libcap-ng's stdio
-    // buffers for /proc) goes back too, and so does the start's stack.
-    ::malloc_trim(0);
     release_dead_stack();
     // Pin no mount and no directory.
     if (::chdir("/") != 0) log::warn("cannot change directory to '/': {}; continuing", std::strerror(errno));
