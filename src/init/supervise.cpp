@@ -15,6 +15,10 @@
 //   for an instant to stop the init like a background reader: may_run.)
 // - The child path allocates nothing: PreparedCommand is built before fork.
 // - Logging only in the parent.
+// - The child is started with vfork(2) unless it must wait for the parent
+//   (start_child): it then shares the init's memory until its execve, so
+//   the child path writes nothing but its own stack and errno, and with every
+//   signal blocked and no handler installed, no handler can run on that stack.
 
 #include <fcntl.h>
 #include <link.h>
@@ -205,7 +209,8 @@ private:
     int fd_ = -1;
 };
 
-// The child between fork and exec: no allocation, no logging library.
+// The child between fork and exec: no allocation, no logging library, and no
+// write to memory the parent keeps (it may be a vfork child: start_child).
 [[noreturn]] void child_path(const PreparedCommand& command, bool take_tty, bool new_session, bool hold,
                              KernelSigset original_mask) noexcept {
     // TIOCSTI protection (terminal.hpp): a new session has no controlling
@@ -261,6 +266,7 @@ private:
     void signal_remaining(int signo);
     void give_back_tty();
     void child_stopped(int stopsig);
+    pid_t start_child(const PreparedCommand& command);
     bool may_run();
     void resume_app();
     [[nodiscard]] bool job_control_shell_above() const;
@@ -317,13 +323,12 @@ int Supervisor::run(std::unique_ptr<PreparedCommand> command) {
     if (options_.new_session) tty_fd_ = open_terminal_on_stdio();
 
     // 4. fork (everything the child needs was allocated by the caller).
-    const pid_t pid = ::fork();
+    const pid_t pid = start_child(*command);
     if (pid < 0) {
         log::error("cannot fork: {}", std::strerror(errno));
         kernel_sigprocmask(SIG_SETMASK, &original_mask_, nullptr);
         return exit_code::os_error;
     }
-    if (pid == 0) child_path(*command, took_tty_, options_.new_session, tty_fd_ >= 0, original_mask_);
 
     // The parent. From here on the init never gives up.
     child_ = pid;
@@ -521,6 +526,25 @@ void Supervisor::give_back_tty() {
             log::debug("cannot take back the terminal: {}", std::strerror(errno));
         }
     }
+}
+
+// vfork(2) when no terminal is on fds 0-2, else fork(2). A vfork child
+// borrows the parent's memory and the parent sleeps until the child's execve
+// (or _exit): no page tables copied, no copy-on-write faults afterwards, no
+// copied memory torn down by the execve, and the parent's own work after the
+// start (closing the replaced /etc files, the stack release) runs beside the
+// app's start instead of before it (issue 6, README "Performance"). But a
+// stopped vfork child stops its parent with it, and only the parent would
+// resume it. With a terminal the child can stop before its execve: the held
+// start of a new session (SIGSTOP until the terminal is handed over), ^Z at
+// the foreground app, SIGTTOU for an error message written to the terminal
+// from a background group. Without one, nothing in the child path stops it.
+pid_t Supervisor::start_child(const PreparedCommand& command) {
+    const bool terminal =
+        ::isatty(STDIN_FILENO) == 1 || ::isatty(STDOUT_FILENO) == 1 || ::isatty(STDERR_FILENO) == 1;
+    const pid_t pid = terminal ? ::fork() : ::vfork();
+    if (pid == 0) child_path(command, took_tty_, options_.new_session, tty_fd_ >= 0, original_mask_);
+    return pid;
 }
 
 // ^Z at a shell that started `stepdown --init -- app`: the terminal stops the

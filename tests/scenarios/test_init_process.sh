@@ -145,6 +145,37 @@ case_start_memory() {
 }
 check "the start-up memory goes back to the kernel once the app runs (static binary)" case_start_memory
 
+# How the app is started (src/init/supervise.cpp, start_child): vfork(2)
+# without a terminal on fds 0-2 (issue 6: no page tables copied), fork(2)
+# with one, where the child may stop before its execve and only the init can
+# resume it: here the held start of a new session under script(1), whose
+# terminal is the caller's (the process above stepdown leads the session).
+# trace_starts FILE: the process-creating calls in an strace -f log.
+trace_starts() { grep -oE '(vfork|fork|clone3?)\(.*' "$1" | cut -c1-160 || true; }
+case_start_call() {
+  require_cmd strace
+  require_cmd script
+  local trace=$SCENARIO_TMP/start.trace starts calls=clone,clone3,fork,vfork
+  # LeakSanitizer cannot run under ptrace: off for the sanitized build, no effect otherwise.
+  local st=(env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -o "$trace"
+    -e trace="$calls")
+  run in_ns "${st[@]}" "${SD[@]}" --init -- "$PROBE" exit 0 </dev/null
+  assert_status 0
+  starts=$(trace_starts "$trace")
+  assert_eq "vfork()" "$(printf '%s\n' "$starts" | sed 's/ *=.*//')" "no terminal: one start, with vfork"
+  # Under script(1) the terminal is the caller's: a new session, held until
+  # the init hands the terminal over (SIGSTOP, SIGCONT).
+  local cmd
+  printf -v cmd '%q ' "${st[@]}" "${SD[@]}" --init -- "$PROBE" exit 0
+  run in_ns timeout 20 script -qefc "$cmd" /dev/null </dev/null
+  assert_status 0
+  starts=$(trace_starts "$trace")
+  assert_match '^clone\(child_stack=NULL, flags=[A-Z_|]*SIGCHLD' "$starts" "held new session: started with fork"
+  assert_not_contains "$starts" "CLONE_VM" "held new session: not with vfork"
+  assert_contains "$(<"$trace")" "--- stopped by SIGSTOP ---" "control: the start was held"
+}
+check "the app is started with vfork, with fork when it may wait for the init (held new session)" case_start_call
+
 case_layout() {
   run in_pidns "${SD[@]}" -- "$PROBE" report
   assert_status 0
