@@ -15,10 +15,12 @@
 //   for an instant to stop the init like a background reader: may_run.)
 // - The child path allocates nothing: PreparedCommand is built before fork.
 // - Logging only in the parent.
-// - The child is started with vfork(2) unless it must wait for the parent
-//   (start_child): it then shares the init's memory until its execve, so
-//   the child path writes nothing but its own stack and errno, and with every
-//   signal blocked and no handler installed, no handler can run on that stack.
+// - The child is usually started with vfork(2) (start_child): it then shares
+//   the init's memory until its execve, so the child path writes nothing but
+//   its own stack and errno. No handler can run on that stack: the shipped
+//   binary installs none (the fault signals, which cannot be usefully blocked,
+//   keep their default action; the sanitizer build's own fault handlers are
+//   the one exception, for a test build).
 
 #include <fcntl.h>
 #include <link.h>
@@ -332,12 +334,16 @@ int Supervisor::run(std::unique_ptr<PreparedCommand> command) {
 
     // The parent. From here on the init never gives up.
     child_ = pid;
-    // EACCES once the child has exec'd, ESRCH once it is gone: both fine.
-    // Not for a new session: a process group leader cannot call setsid().
+    // After a fork, closes the race with an early kill(-pid). After a vfork
+    // the child has called setpgid itself and exec'd: EACCES, as is ESRCH
+    // once it is gone; both fine. Not for a new session: a process group
+    // leader cannot call setsid().
     if (!options_.new_session) ::setpgid(child_, child_);
     log::debug("started '{}' as pid {}", command->program(), child_);
-    // The child has its own copy. The command was the last of the start-up's
-    // allocations: with it the start-up arena goes back to the kernel.
+    // The child has its own copy (fork), or has exec'd or exited before the
+    // parent runs again (vfork: the kernel copied argv and envp first). The
+    // command was the last of the start-up's allocations: with it the
+    // start-up arena goes back to the kernel.
     command.reset();
     log_start_arena();
     for (int fd : options_.close_after_start) ::close(fd);  // frees the replaced /etc files' inodes
@@ -528,21 +534,28 @@ void Supervisor::give_back_tty() {
     }
 }
 
-// vfork(2) when no terminal is on fds 0-2, else fork(2). A vfork child
-// borrows the parent's memory and the parent sleeps until the child's execve
-// (or _exit): no page tables copied, no copy-on-write faults afterwards, no
-// copied memory torn down by the execve, and the parent's own work after the
-// start (closing the replaced /etc files, the stack release) runs beside the
-// app's start instead of before it (issue 6, README "Performance"). But a
-// stopped vfork child stops its parent with it, and only the parent would
-// resume it. With a terminal the child can stop before its execve: the held
-// start of a new session (SIGSTOP until the terminal is handed over), ^Z at
-// the foreground app, SIGTTOU for an error message written to the terminal
-// from a background group. Without one, nothing in the child path stops it.
+// vfork(2) when the child cannot stop before its execve, else fork(2). A
+// vfork child borrows the parent's memory and the parent sleeps until the
+// child's execve (or _exit): no page tables copied, no copy-on-write faults
+// afterwards, no copied memory torn down by the execve, and the parent's own
+// work after the start (closing the replaced /etc files, the stack release)
+// runs beside the app's start instead of before it (issue 6, README
+// "Performance"). But a stopped vfork child stops its parent with it, and
+// only the parent would resume it; so fork(2) with a terminal, where the
+// child can stop: the held start of a new session (SIGSTOP until the
+// terminal is handed over), ^Z at the foreground app, SIGTTOU for an error
+// message written to the terminal from a background group. Also fork(2) when
+// vfork is refused (a seccomp allow-list without it).
+// What the sleeping parent still shares with the child until its execve: a
+// stop signal someone sends the child (kill -STOP), and an execve that blocks
+// (a hung NFS or FUSE path on PATH). Signals to the init meanwhile wait in
+// its mask, none lost; a `docker stop` then ends in SIGKILL after the grace
+// period, where after a fork the forwarded SIGTERM would have ended the child.
 pid_t Supervisor::start_child(const PreparedCommand& command) {
-    const bool terminal =
-        ::isatty(STDIN_FILENO) == 1 || ::isatty(STDOUT_FILENO) == 1 || ::isatty(STDERR_FILENO) == 1;
-    const pid_t pid = terminal ? ::fork() : ::vfork();
+    const bool may_stop = tty_fd_ >= 0 || took_tty_ || ::isatty(STDIN_FILENO) == 1 ||
+                          ::isatty(STDOUT_FILENO) == 1 || ::isatty(STDERR_FILENO) == 1;
+    pid_t pid = may_stop ? -1 : ::vfork();
+    if (pid < 0) pid = ::fork();
     if (pid == 0) child_path(command, took_tty_, options_.new_session, tty_fd_ >= 0, original_mask_);
     return pid;
 }
