@@ -9,7 +9,6 @@
 #include <cstring>
 #include <initializer_list>
 
-#include "init/init.hpp"
 
 namespace stepdown::init {
 namespace {
@@ -135,20 +134,6 @@ void PreparedCommand::exec() const noexcept {
     }
     child_message({"stepdown: error: cannot execute '", args_.front(), "': ", child_error_text(err), "\n"});
     ::_exit(exec_failure_code(err));
-}
-
-[[noreturn]] void exec_command(const std::vector<std::string>& argv,
-                               const std::vector<std::string>& env) noexcept {
-    try {
-        const PreparedCommand command(argv, env);
-        command.exec();
-    } catch (...) {
-        // Only allocation can throw here.
-        const std::string_view name = argv.empty() ? std::string_view() : std::string_view(argv.front());
-        child_message({"stepdown: error: cannot execute '", name, "': ",
-                       child_error_text(ENOMEM), "\n"});
-        ::_exit(126);
-    }
 }
 
 }  // namespace stepdown::init

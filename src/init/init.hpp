@@ -2,7 +2,6 @@
 #pragma once
 
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "init/exec.hpp"
@@ -26,13 +25,9 @@ struct InitOptions {
 // Runs the prepared command (argv, environment, PATH candidates; built by
 // the caller, so that the start-up arena holds it: base/start_arena.hpp).
 // Supervising: returns the exit status to exit with; the supervisor frees
-// the command right after the fork (the child has its own copy). Not
-// supervising: execs and never returns (exit 127/126 on exec failure).
+// the command once the app is started (the child has its own copy, or has
+// exec'd: supervise.cpp, start_child). Not supervising: execs and never
+// returns (exit 127/126 on exec failure).
 int run(const InitOptions& options, std::unique_ptr<PreparedCommand> command);
-
-// The child path: PATH search (from env's PATH, else a default), execve;
-// on failure a plain write(2) to stderr and _exit(127 not found, 126 not executable).
-[[noreturn]] void exec_command(const std::vector<std::string>& argv,
-                               const std::vector<std::string>& env) noexcept;
 
 }  // namespace stepdown::init

@@ -10,12 +10,11 @@
 #include <vector>
 
 #include "init/exec.hpp"
-#include "init/init.hpp"
 
 using stepdown::init::exec_candidates;
-using stepdown::init::exec_command;
 using stepdown::init::exec_failure_code;
 using stepdown::init::find_env;
+using stepdown::init::PreparedCommand;
 using Strings = std::vector<std::string>;
 
 namespace {
@@ -25,7 +24,7 @@ struct Outcome {
     std::string output;  // stdout and stderr together
 };
 
-// Runs exec_command in a forked child with stdout and stderr on a pipe.
+// Runs PreparedCommand::exec in a forked child with stdout and stderr on a pipe.
 Outcome run_exec(const Strings& argv, const Strings& env) {
     int fds[2];
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
@@ -34,7 +33,8 @@ Outcome run_exec(const Strings& argv, const Strings& env) {
     if (pid == 0) {
         ::dup2(fds[1], STDOUT_FILENO);
         ::dup2(fds[1], STDERR_FILENO);
-        exec_command(argv, env);
+        const PreparedCommand command(argv, env);
+        command.exec();
     }
     ::close(fds[1]);
     Outcome out;
@@ -114,14 +114,14 @@ TEST_CASE("exec_failure_code: 127 for not found, 126 for found but not runnable"
     CHECK(exec_failure_code(EISDIR) == 126);
 }
 
-TEST_CASE("exec_command runs the program with exactly the given argv and env", "[init][exec]") {
+TEST_CASE("PreparedCommand::exec runs the program with exactly the given argv and env", "[init][exec]") {
     const auto out = run_exec({"sh", "-c", "printf '%s|%s|%s' \"$0\" \"$1\" \"$FOO\"", "zero", "one"},
                               {"PATH=/usr/bin:/bin", "FOO=bar"});
     CHECK(out.code == 0);
     CHECK(out.output == "zero|one|bar");
 }
 
-TEST_CASE("exec_command searches PATH from the given env, not the caller's", "[init][exec]") {
+TEST_CASE("PreparedCommand::exec searches PATH from the given env, not the caller's", "[init][exec]") {
     TempDir dir;
     dir.file("only-here", "#!/bin/sh\necho found-it\n", 0755);
     const auto out = run_exec({"only-here"}, {"PATH=/nonexistent:" + dir.path});
@@ -129,7 +129,7 @@ TEST_CASE("exec_command searches PATH from the given env, not the caller's", "[i
     CHECK(out.output == "found-it\n");
 }
 
-TEST_CASE("exec_command: not found is 127 with one line on stderr", "[init][exec]") {
+TEST_CASE("PreparedCommand::exec: not found is 127 with one line on stderr", "[init][exec]") {
     const auto out = run_exec({"stepdown-no-such-command"}, {"PATH=/nonexistent:/also-not"});
     CHECK(out.code == 127);
     CHECK(out.output == "stepdown: error: cannot execute 'stepdown-no-such-command': No such file or directory\n");
@@ -138,7 +138,7 @@ TEST_CASE("exec_command: not found is 127 with one line on stderr", "[init][exec
     CHECK(direct.output == "stepdown: error: cannot execute '/nonexistent/app': No such file or directory\n");
 }
 
-TEST_CASE("exec_command: found but not executable is 126", "[init][exec]") {
+TEST_CASE("PreparedCommand::exec: found but not executable is 126", "[init][exec]") {
     TempDir dir;
     const std::string plain = dir.file("plain", "not a program\n", 0644);
     const auto by_path = run_exec({plain}, {});
@@ -157,7 +157,7 @@ TEST_CASE("exec_command: found but not executable is 126", "[init][exec]") {
     CHECK(noexec.output == "stepdown: error: cannot execute '" + headless + "': Exec format error\n");
 }
 
-TEST_CASE("exec_command: an empty argv is refused, not a crash", "[init][exec]") {
+TEST_CASE("PreparedCommand::exec: an empty argv is refused, not a crash", "[init][exec]") {
     const auto out = run_exec({}, {});
     CHECK(out.code == 127);
     CHECK(out.output == "stepdown: error: no command given\n");
