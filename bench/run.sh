@@ -12,16 +12,20 @@
 #
 # What it does, in order:
 #   1. installs the peers from Debian's packages when one is missing
-#      (scripts/setup.sh) and builds stepdown, stepdown-probe and the harness
-#      stepdown-bench (bench/stepdown_bench.cpp) into $BENCH_BUILD_DIR;
+#      (scripts/setup.sh) and builds stepdown, stepdown-probe, the harness
+#      stepdown-bench (bench/stepdown_bench.cpp) and the glibc floor into
+#      $BENCH_BUILD_DIR (the musl floor with musl-gcc);
 #   2. in a private mount namespace (unshare --mount): mounts a private copy
 #      of /etc on /etc and a private tmpfs on /run, where its own Docker-like
 #      socket (stepdown-probe serve, root:988, 0660) stands at
 #      /run/docker.sock; then measures start-to-exit times (every variant
-#      once per round, in a new random order each round), user-space
-#      instruction counts (valgrind callgrind), idle PID-1 memory, signal
-#      forwarding latency and the reaping of orphans. The machine's own /etc
-#      and Docker socket are never changed: they are not even visible there;
+#      once per round, in a new random order each round; with them the
+#      "floor" of a static init, bench/floor.c, built against glibc and
+#      against musl), user-space instruction counts (valgrind callgrind),
+#      the cost of one `cpuid` and how many a start issues (single-stepped),
+#      idle PID-1 memory, signal forwarding latency and the reaping of
+#      orphans. The machine's own /etc and Docker socket are never changed:
+#      they are not even visible there;
 #   3. sizes of the static binaries;
 #   4. `docker stop` with stepdown as ENTRYPOINT against a non-exec sh
 #      entrypoint, in images built FROM scratch on this machine (labelled,
@@ -39,6 +43,8 @@
 set -euo pipefail
 
 SOURCE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FLOOR_GLIBC="floor: static init that only vforks, execs, waits (glibc)"
+FLOOR_MUSL="floor: the same, built with musl"
 
 # ------------------------------------------------------------------ inner part
 # Runs as `bash bench/run.sh --inner DIR` inside the private mount namespace.
@@ -98,6 +104,10 @@ if [[ "${1:-}" == "--inner" ]]; then
   row "tini-static + gosu" pid1 - "$TINI" -- "$GOSU" app "$TRUE"
   row "docker-entrypoint.sh chain" pid1 unaligned "$SH" "$EP" "$TRUE"
   row "tini-static + docker-entrypoint.sh chain" pid1 unaligned "$TINI" -- "$SH" "$EP" "$TRUE"
+  # The floor of any static init (bench/floor.c): vfork, exec, wait, nothing
+  # else; linked against glibc as stepdown is, and against musl.
+  row "$FLOOR_GLIBC" pid1 - "$B/stepdown-floor" "$TRUE"
+  row "$FLOOR_MUSL" pid1 - "$B/stepdown-floor-musl" "$TRUE"
   echo "run.sh: start-to-exit, ${ROUNDS} interleaved rounds of $(grep -c . "$spec") variants" >&2
   "$B/stepdown-bench" startup "$spec" "$ROUNDS" 10 "$T/states" >"$O/startup.tsv"
 
@@ -131,6 +141,23 @@ if [[ "${1:-}" == "--inner" ]]; then
   icount "tini-static + gosu" - "$TINI" -s -- "$GOSU" app "$TRUE"
   icount "docker-entrypoint.sh chain" unaligned "$SH" "$EP" "$TRUE"
   umount "$GOSU"
+
+  # ---- 2b. cpuid: what one costs here, and how many a start issues
+  # (single-stepped with ptrace: valgrind emulates cpuid, so it cannot tell).
+  echo "run.sh: cpuid cost and counts (single-stepping: about a minute)" >&2
+  "$B/stepdown-bench" cpuid 2000 >"$O/cpuid-cost.txt"
+  cpuids() { # NAME STATE ARGV...
+    local name="$1" state="$2" out
+    shift 2
+    [[ "$state" == - ]] || restore "$state"
+    out="$("$B/stepdown-bench" icount "$@")"
+    printf '%s\t%s\n' "$name" "$out" >>"$O/cpuid.tsv"
+  }
+  : >"$O/cpuid.tsv"
+  cpuids "baseline" - "$TRUE"
+  cpuids "$FLOOR_GLIBC" - "$B/stepdown-floor" "$TRUE"
+  cpuids "$FLOOR_MUSL" - "$B/stepdown-floor-musl" "$TRUE"
+  cpuids "stepdown --init, group aligned" aligned "$SD" --init -- "$TRUE"
 
   # ---- 3. idle PID-1 memory, the app sleeping
   echo "run.sh: idle PID-1 memory" >&2
@@ -177,7 +204,7 @@ command -v unshare >/dev/null || die "unshare (util-linux) not found"
 started=$SECONDS
 
 # 1. peers and build
-need=(tini-static gosu dumb-init catatonit setpriv valgrind cmake g++)
+need=(tini-static gosu dumb-init catatonit setpriv valgrind cmake g++ musl-gcc)
 missing=()
 for c in "${need[@]}"; do command -v "$c" >/dev/null || missing+=("$c"); done
 [[ -x /bin/busybox ]] || missing+=(busybox-static)
@@ -190,7 +217,7 @@ fi
 cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ||
   die "cmake could not configure '$BUILD_DIR'"
 say "building stepdown, stepdown-probe and stepdown-bench in '$BUILD_DIR'"
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target stepdown stepdown-probe stepdown-bench >"$BUILD_DIR/bench-build.log" 2>&1 ||
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target stepdown stepdown-probe stepdown-bench stepdown-floor >"$BUILD_DIR/bench-build.log" 2>&1 ||
   die "build failed; see '$BUILD_DIR/bench-build.log'"
 
 # 2. the private world: binaries anyone can run, /etc as a fresh image has it
@@ -217,7 +244,9 @@ trap 'exit 143' TERM
 
 mkdir -p "$T/bin" "$T/out" "$T/states/aligned" "$T/states/unaligned"
 install -m 0755 "${BENCH_STEPDOWN:-$BUILD_DIR/stepdown}" "$BUILD_DIR/tests/stepdown-probe" "$BUILD_DIR/bench/stepdown-bench" \
-  "$SOURCE_DIR/bench/docker-entrypoint.sh" "$T/bin/"
+  "$BUILD_DIR/bench/stepdown-floor" "$SOURCE_DIR/bench/docker-entrypoint.sh" "$T/bin/"
+musl-gcc -O2 -static -o "$T/bin/stepdown-floor-musl" "$SOURCE_DIR/bench/floor.c" >"$T/musl-build.log" 2>&1 ||
+  die "musl-gcc could not build bench/floor.c: $(tail -n 5 "$T/musl-build.log")"
 cp -a /etc "$T/etc"
 # A Debian image's user database: the system accounts, `app` (1000:1000),
 # no group for the socket's GID 988 ("not aligned") or `docker:x:988:app`
@@ -380,6 +409,36 @@ O="$T/out"
       printf "| %s | %s | %.2f [%.2f–%.2f] | %.2f | %.2f | %.2f | %s |\n", name, label, $3, $4, $5, $3 / bw[m], $6, $6 / bc[m], icn
     }' "$O/startup.tsv"
   echo
+  echo "### The C library's share"
+  echo
+  echo "The two \"floor\" rows are [bench/floor.c](../floor.c): a static init that only starts the app with vfork(2) and execv(2) and waits for it, the least that any init which execs the app does. One is linked against glibc, as stepdown is (static-pie); the other against musl. Each start below was single-stepped once (\`stepdown-bench icount\`) to count its user-space instructions and the \`cpuid\`s among them: glibc asks the CPU for its features and cache sizes at the start of every process, static or dynamic (the dynamic \`/bin/true\` does it in ld.so), and on a virtual machine each \`cpuid\` exits to the hypervisor. Here one \`cpuid\` takes $(cat "$O/cpuid-cost.txt") µs (\`stepdown-bench cpuid 2000\`, median of 5 batches)."
+  echo
+  echo "| start | instructions | cpuid | their time at $(cat "$O/cpuid-cost.txt") µs each |"
+  echo "|---|---|---|---|"
+  awk -F'\t' -v cost="$(cat "$O/cpuid-cost.txt")" '
+    function grouped(v,   s, out) {
+      s = sprintf("%.0f", v); out = ""
+      while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
+      return s out
+    }
+    {
+      name = ($4 == "exit 0") ? $1 : $1 " (" $4 ")"
+      t = (cost ~ /^[0-9.]+$/) ? sprintf("%.2f ms", $3 * cost / 1000) : "n/a"
+      printf "| %s | %s | %s | %s |\n", name, grouped($2), $3, t
+    }' "$O/cpuid.tsv"
+  echo
+  awk -F'\t' -v spec="$T/startup.tsv" -v fg="$FLOOR_GLIBC" -v fm="$FLOOR_MUSL" '
+    BEGIN { i = 0; while ((getline l < spec) > 0) { split(l, f, "\t"); mode[++i] = f[2] } }
+    /^#/ { next }
+    { n++; wall[mode[n] "|" $1] = $3 }
+    END {
+      base = wall["pid1|baseline"]; tg = wall["pid1|tini-static + gosu"]
+      g = wall["pid1|" fg]; m = wall["pid1|" fm]; s = wall["pid1|stepdown full start, group aligned"]
+      printf "As PID 1 (wall medians): the glibc floor takes %.2f ms (%.2f× the baseline, %.2f× tini-static + gosu), the musl floor %.2f ms (%.2f×, %.2f×). ", g, g / base, g / tg, m, m / base, m / tg
+      printf "stepdown'"'"'s own work above the glibc floor (the aligned full start less the glibc floor) is %.2f ms. ", s - g
+      printf "On the musl floor the same work would make %.2f ms: %.2f× the baseline, %.2f× tini-static + gosu (an estimate: stepdown has no musl build, see the README).\n", m + s - g, (m + s - g) / base, (m + s - g) / tg
+    }' "$O/startup.tsv"
+  echo
   echo "## 2. Idle PID-1 memory"
   echo
   echo "Each init as PID 1 of a new pid namespace with \`stepdown-probe sleep 60\` as its app; /proc/PID/status and smaps_rollup read 0.7 s after the app started; medians of 3 runs (kB). stepdown runs its full start (socket stat, group aligned, drop to 1000:1000) and then supervises as 1000."
@@ -432,8 +491,9 @@ verdicts="$T/targets.md"
   echo "## Targets (issue 6)"
   echo
   awk -F'\t' -v spec="$T/startup.tsv" -v mem="$O/memory.tsv" -v sizes="$O/sizes.tsv" -v sig="$O/signals.tsv" \
-    -v orph="$O/orphans.tsv" -v dock="$O/docker.tsv" -v norph="$ORPHANS" '
+    -v orph="$O/orphans.tsv" -v dock="$O/docker.tsv" -v norph="$ORPHANS" -v fg="$FLOOR_GLIBC" '
     function verdict(ok) { return ok ? "**holds**" : "**MISSED**" }
+    function floor_note(missed, r) { return missed ? sprintf(" (the glibc floor alone: %.2f×)", r) : "" }
     BEGIN {
       i = 0
       while ((getline l < spec) > 0) { split(l, f, "\t"); mode[++i] = f[2] }
@@ -442,12 +502,13 @@ verdicts="$T/targets.md"
     { n++; key = mode[n] "|" $1; wall[key] = $3; cpu[key] = $6 }
     END {
       base = wall["pid1|baseline"]; tg = wall["pid1|tini-static + gosu"]; chain = wall["pid1|docker-entrypoint.sh chain"]
+      floor = wall["pid1|" fg]
       split("aligned|not aligned", kinds, "|")
       for (k = 1; k <= 2; k++) {
         s = wall["pid1|stepdown full start, group " kinds[k]]
         sc = cpu["pid1|stepdown full start, group " kinds[k]]
-        printf "- full start (PID 1, group %s) ≤ 1.5× the direct exec baseline: %.2f ms / %.2f ms = %.2f× (CPU %.2f×) → %s\n", kinds[k], s, base, s / base, sc / cpu["pid1|baseline"], verdict(s <= 1.5 * base)
-        printf "- full start (PID 1, group %s) ≤ 0.4× tini-static + gosu: %.2f ms / %.2f ms = %.2f× → %s\n", kinds[k], s, tg, s / tg, verdict(s <= 0.4 * tg)
+        printf "- full start (PID 1, group %s) ≤ 1.5× the direct exec baseline: %.2f ms / %.2f ms = %.2f× (CPU %.2f×) → %s%s\n", kinds[k], s, base, s / base, sc / cpu["pid1|baseline"], verdict(s <= 1.5 * base), floor_note(s > 1.5 * base, floor / base)
+        printf "- full start (PID 1, group %s) ≤ 0.4× tini-static + gosu: %.2f ms / %.2f ms = %.2f× → %s%s\n", kinds[k], s, tg, s / tg, verdict(s <= 0.4 * tg), floor_note(s > 0.4 * tg, floor / tg)
         printf "- full start (PID 1, group %s) ≤ 0.1× the docker-entrypoint.sh chain: %.2f ms / %.2f ms = %.3f× → %s\n", kinds[k], s, chain, s / chain, verdict(s <= 0.1 * chain)
       }
       while ((getline l < mem) > 0) { if (l ~ /^#/) continue; split(l, f, "\t"); rss[f[1]] = f[3]; anon[f[1]] = f[4] }

@@ -16,6 +16,8 @@ packages=(
   # setpriv), valgrind for instruction counts, a static busybox for the
   # non-exec sh entrypoint of the docker stop comparison
   tini gosu dumb-init catatonit hyperfine valgrind busybox-static
+  # the floor rows: bench/floor.c built with musl as well as glibc
+  musl-tools
 )
 
 missing=()
