@@ -34,9 +34,9 @@
 //       zombies still parented to the init are counted from /proc.
 //   stepdown-bench receiver SHM / orphan-app SHM COUNT   (the apps, internal)
 //   stepdown-bench icount ARGV...
-//       Counts the user-space instructions of ARGV and of everything it
-//       starts, and how many of them are `cpuid` (x86-64), by single-stepping
-//       (slow: seconds for a start). Prints: instructions, cpuids, status.
+//       Single-steps ARGV and everything it starts (slow: seconds for a
+//       start) and counts the steps and the `cpuid`s among them (x86-64).
+//       Prints: steps, cpuids, status.
 //   stepdown-bench cpuid COUNT
 //       Times COUNT `cpuid` instructions (leaf 0) on this CPU, after 100 warm
 //       ones; prints the median of 5 batches, in microseconds per cpuid. On a
@@ -699,14 +699,18 @@ int cmd_orphans(int argc, char** argv) {
 
 // ------------------------------------------------------------------ icount
 
-// Counts the user-space instructions of ARGV and of every process and thread
-// it starts, across exec, by single-stepping them all with ptrace. Exact and
-// repeatable, works for any binary (static, stripped, Go), and slow: a few
-// microseconds per instruction. perf stat has no instruction counter on this
-// kind of VM, and valgrind loses the counts of an image that execs and
-// cannot run Go binaries, so this is the portable way. On x86-64 it also
-// counts the `cpuid`s among them (0F A2 at the stepped instruction pointer):
-// valgrind emulates cpuid, so only a real run shows how many a start issues.
+// Counts the single-steps of ARGV and of every process and thread it starts,
+// across exec, with ptrace: repeatable, works for any binary (static,
+// stripped, Go), and slow, a few microseconds a step. A step is an
+// instruction, except that each iteration of a rep-prefixed string
+// instruction is a step of its own (so the figure is above callgrind's for
+// the same start) and the entry to a signal handler adds one. perf stat has
+// no instruction counter on this kind of VM, and valgrind loses the counts
+// of an image that execs and cannot run Go binaries. On x86-64 it also counts
+// the `cpuid`s executed (0F A2 at the instruction pointer of a stop, where an
+// instruction starts; a prefixed cpuid, which compilers do not emit, would be
+// missed): valgrind emulates cpuid, so only a real run shows how many a start
+// issues.
 bool at_cpuid(pid_t pid) {
 #if defined(__x86_64__)
     user_regs_struct regs{};
@@ -773,7 +777,9 @@ int cmd_icount(int argc, char** argv) {
             if (event == PTRACE_EVENT_EXEC) counting = true;
             if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) ++live;
         } else if (sig == SIGSTOP && pid != child) {
-            // A new tracee's first stop (or a real SIGSTOP: rare here, dropped).
+            // A new tracee's first stop (or a real SIGSTOP: rare here, dropped),
+            // before its first instruction, which the next step executes.
+            if (counting && at_cpuid(pid)) ++cpuids;
         } else {
             deliver = sig;
         }
