@@ -363,6 +363,14 @@ EOF
 fi
 
 # 5. the report
+# grouped(v): an integer with thousands separators (awk; prepended to the
+# programs that print counts).
+AWK_GROUPED='
+    function grouped(v,   s, out) {
+      s = sprintf("%.0f", v); out = ""
+      while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
+      return s out
+    }'
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 report="$T/RESULTS.md"
 O="$T/out"
@@ -382,12 +390,7 @@ O="$T/out"
   echo
   echo "| started through | mode | wall median ms [p10–p90] | × baseline | CPU median ms | × baseline | instructions |"
   echo "|---|---|---|---|---|---|---|"
-  awk -F'\t' -v icfile="$O/icount.tsv" -v spec="$T/startup.tsv" '
-    function grouped(v,   s, out) {
-      s = sprintf("%.0f", v); out = ""
-      while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
-      return s out
-    }
+  awk -F'\t' -v icfile="$O/icount.tsv" -v spec="$T/startup.tsv" "$AWK_GROUPED"'
     BEGIN {
       while ((getline l < icfile) > 0) { split(l, f, "\t"); ic[f[1]] = f[2] }
       i = 0
@@ -421,12 +424,7 @@ O="$T/out"
   echo
   echo "| start | single-steps | cpuid | their time at ${cpuid_cost} µs each |"
   echo "|---|---|---|---|"
-  awk -F'\t' -v cost="$(cat "$O/cpuid-cost.txt")" '
-    function grouped(v,   s, out) {
-      s = sprintf("%.0f", v); out = ""
-      while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
-      return s out
-    }
+  awk -F'\t' -v cost="$cpuid_cost" "$AWK_GROUPED"'
     {
       name = ($4 == "exit 0") ? $1 : $1 " (" $4 ")"
       t = (cost ~ /^[0-9.]+$/) ? sprintf("%.2f ms", $3 * cost / 1000) : "n/a"

@@ -703,8 +703,9 @@ int cmd_orphans(int argc, char** argv) {
 // across exec, with ptrace: repeatable, works for any binary (static,
 // stripped, Go), and slow, a few microseconds a step. A step is an
 // instruction, except that each iteration of a rep-prefixed string
-// instruction is a step of its own (so the figure is above callgrind's for
-// the same start) and the entry to a signal handler adds one. perf stat has
+// instruction is a step of its own and the entry to a signal handler adds
+// one. (callgrind counts a start on valgrind's simulated CPU, where glibc's
+// start-up takes other paths: its figures differ, mostly upward.) perf stat has
 // no instruction counter on this kind of VM, and valgrind loses the counts
 // of an image that execs and cannot run Go binaries. On x86-64 it also counts
 // the `cpuid`s executed (0F A2 at the instruction pointer of a stop, where an

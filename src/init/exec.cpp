@@ -9,7 +9,6 @@
 #include <cstring>
 #include <initializer_list>
 
-
 namespace stepdown::init {
 namespace {
 
