@@ -251,9 +251,13 @@ check "stepdown -- reader & from a root shell, no /dev/tty: the app reads nothin
 
 case_control_background_reader() {
   # SIGKILL: only the kernel's stop is under test here, and once in CI bash's
-  # kill %1 (SIGTERM, then SIGCONT) left this stopped dd stopped.
+  # kill %1 (SIGTERM, then SIGCONT) left this stopped dd stopped. And a pause
+  # before wait: once in CI bash's wait ran before the killed job was reaped,
+  # found it still stopped ("warning: job 1 stopped") and returned, and the
+  # shell then refused to exit ("There are stopped jobs"). bash reaps it when
+  # the sleep ends.
   root_shell "{ setpriv --reuid 1000 --regid 1000 --clear-groups -- dd bs=1 count=60 of=$T/stolen3 2>/dev/null & }" \
-    'sleep 1; jobs -l' 'echo "typed-by-root"' 'kill -KILL %1; wait; echo "bg-done"'
+    'sleep 1; jobs -l' 'echo "typed-by-root"' 'kill -KILL %1; sleep 0.5; wait; echo "bg-done"'
   assert_status 0
   if [[ -s $T/stolen3 ]]; then fail "the background app read the terminal: $(<"$T/stolen3")"; fi
   assert_match 'Stopped \(tty input\).*setpriv' "$RUN_OUT" "the kernel stopped the background reader"
@@ -287,7 +291,7 @@ case_hold_rearmed_after_end_request() {
   root_shell "nowait:$cmd" "file:$T/ra.ready" ctrl-z "file:$T/.step.0" 'bg; sleep 1' \
     'kill %1; sleep 1; jobs -l' "kill -STOP \$(cat $T/ra.pid); sleep 0.5; touch $T/ra.go" \
     'kill -CONT %1; sleep 1; echo "after-rearm"; jobs -l' 'echo "typed-by-root"' \
-    "kill -KILL %1 \$(cat $T/ra.pid); wait; echo bg-done"
+    "kill -KILL %1 \$(cat $T/ra.pid); sleep 0.5; wait; echo bg-done"  # the pause: see case_control_background_reader
   assert_status 0
   if [[ -s $T/stolen5 ]]; then fail "the background app read the terminal: $(<"$T/stolen5")"; fi
   assert_contains "$RUN_OUT" "typed-by-root"
