@@ -7,6 +7,7 @@
 namespace stepdown::exit_code {
 
 inline constexpr int ok = 0;
+inline constexpr int tini_usage = 1;    // a usage error under a tini name (docker-init, tini): tini's code
 inline constexpr int usage = 64;        // EX_USAGE: bad option, value, user spec or environment variable
 inline constexpr int data = 65;         // EX_DATAERR: /etc/passwd or /etc/group unreadable or unusable
 inline constexpr int no_user = 67;      // EX_NOUSER: user or group name not found; uid without passwd entry and no group

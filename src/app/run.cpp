@@ -20,6 +20,7 @@
 #include "check/check.hpp"
 #include "config/options.hpp"
 #include "init/init.hpp"
+#include "init/sigmask.hpp"
 #include "init/terminal.hpp"
 #include "log/log.hpp"
 #include "privilege/drop.hpp"
@@ -112,6 +113,14 @@ struct Launch {
     auto parsed = config::parse(argc, argv, env);  // non-const: the command moves into the Launch
     if (!parsed) {
         log::setup(0, log::Format::Text);
+        // tini answers a usage error with its usage text and exit code 1;
+        // scripts written for it (and its own tests) expect that.
+        if (argc > 0 && config::tini_name(argv[0]) && parsed.error().exit_code == exit_code::usage) {
+            log::error("{}", parsed.error().message());
+            const std::string help = config::help_text();
+            std::fwrite(help.data(), 1, help.size(), stderr);
+            return exit_code::tini_usage;
+        }
         return fail(parsed.error());
     }
     const config::Options& o = *parsed;
@@ -123,6 +132,10 @@ struct Launch {
     }
     if (o.version) {
         print_stdout(config::version_text());
+        return exit_code::ok;
+    }
+    if (o.license) {
+        print_stdout(std::string(config::license_text()));
         return exit_code::ok;
     }
 
@@ -143,13 +156,13 @@ struct Launch {
     std::vector<int> held;
     switch (plan.mode) {
         case Mode::Passthru:
-            app_env = flatten(env);
+            app_env = passthrough(envp);
             break;
         case Mode::NonRoot:
             log::info("started as uid {}, not root: no group alignment and no user switch", facts.euid);
             if (auto err = privilege::shed_capabilities(sys::real(), !o.allow_new_privs)) return fail(*err);
             if (auto err = privilege::verify_shed(sys::real(), !o.allow_new_privs)) return fail(*err);
-            app_env = flatten(env);
+            app_env = passthrough(envp);
             break;
         case Mode::Drop: {
             tty = init::terminal_facts();
@@ -163,15 +176,21 @@ struct Launch {
             }
             log::info("dropped to uid {} gid {} groups {}; {}; no_new_privs {}", plan.drop.uid, plan.drop.gid,
                       privilege::format_groups(plan.drop.groups), kept, plan.drop.no_new_privs ? 1 : 0);
-            app_env = app_environment(env, plan.target->name, plan.target->home);
+            app_env = app_environment(envp, plan.target->name, plan.target->home);
             break;
         }
     }
 
     init::InitOptions io = o.init;
     io.close_after_start = std::move(held);
-    io.supervise = !o.force_exec && (o.force_init || ::getpid() == 1 || io.subreaper);
-    if (o.force_init) io.subreaper = true;  // --init away from PID 1 reaps its orphans too
+    // Under a tini name stepdown is tini: always the parent, PID 1 or not, a
+    // subreaper only when asked (-s, TINI_SUBREAPER), and otherwise a warning
+    // that orphans will not come to it. Under its own name it execs the
+    // command away from PID 1, unless an option that needs a parent asks for
+    // one; --init and those options reap the command's orphans too.
+    const bool asked = o.force_init || !o.supervision_options.empty();
+    io.supervise = !o.force_exec && (o.tini_compat || asked || ::getpid() == 1);
+    if (o.force_init || (!o.tini_compat && asked)) io.subreaper = true;
     if (tty) {
         // TIOCSTI protection (init/terminal.hpp): the dropped app must not share
         // the terminal of whoever started stepdown as root (a root shell), PID 1
@@ -198,6 +217,9 @@ struct Launch {
 }  // namespace
 
 int run(int argc, char* argv[], char* envp[]) {
+    // First of all: a log line to a closed pipe or past the file-size limit
+    // must fail as a write, not end the start (init/sigmask.hpp).
+    const std::optional<init::KernelSigset> launcher_mask = init::block_write_signals();
     // The start runs in the start-up arena (base/start_arena.hpp), and so
     // does the command built from it; the options the supervisor keeps are
     // copied out of it once the start is over. The arena is unmapped when the
@@ -212,6 +234,7 @@ int run(int argc, char* argv[], char* envp[]) {
             command = std::make_unique<init::PreparedCommand>(launch.argv, launch.env);
             mem::end_start();
             options.emplace(launch.options);
+            options->launcher_mask = launcher_mask;
         } catch (const std::exception& e) {
             log::error("cannot prepare the command: {}", e.what());
             return exit_code::os_error;

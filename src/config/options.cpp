@@ -11,6 +11,7 @@
 #include "app/exit_codes.hpp"
 #include "base/numbers.hpp"
 #include "init/signals.hpp"
+#include "license.hpp"
 
 #ifndef STEPDOWN_GIT
 #define STEPDOWN_GIT "unknown"
@@ -189,8 +190,14 @@ Status apply_env(Options& o, const std::map<std::string, std::string>& env) {
         }
     }
     // tini's variables: presence means on, whatever the value (tini's semantics).
-    if (get(env, "TINI_SUBREAPER")) o.init.subreaper = true;
-    if (get(env, "TINI_KILL_PROCESS_GROUP")) o.init.kill_group = true;
+    if (get(env, "TINI_SUBREAPER")) {
+        o.init.subreaper = true;
+        o.supervision_options.emplace_back("TINI_SUBREAPER");
+    }
+    if (get(env, "TINI_KILL_PROCESS_GROUP")) {
+        o.init.kill_group = true;
+        o.supervision_options.emplace_back("TINI_KILL_PROCESS_GROUP");
+    }
     if (auto v = get(env, "TINI_VERBOSITY")) {
         auto n = parse_unsigned(*v, 10);
         if (!n) return usage("invalid TINI_VERBOSITY=" + q(*v) + ": expected a number from 0 to 10");
@@ -223,11 +230,13 @@ Status apply_env(Options& o, const std::map<std::string, std::string>& env) {
     }
     if (auto v = get(env, "STEPDOWN_EXIT_REMAP"); v && !v->empty()) {
         if (auto e = parse_remap_list(*v, o.init.remap_to_zero)) return e;
+        o.supervision_options.emplace_back("STEPDOWN_EXIT_REMAP");
     }
     if (auto v = get(env, "STEPDOWN_GRACE")) {
         auto ms = parse_grace(*v, "STEPDOWN_GRACE");
         if (!ms) return ms.error();
         o.init.grace_ms = *ms;
+        o.supervision_options.emplace_back("STEPDOWN_GRACE");
     }
     return std::nullopt;
 }
@@ -243,6 +252,11 @@ const char* source_name(Source s) {
     return "?";
 }
 
+bool tini_name(const char* argv0) {
+    const std::string self = basename_of(argv0);
+    return self == "docker-init" || self == "podman-init" || self == "tini" || self == "tini-static";
+}
+
 std::map<std::string, std::string> environment_map(char* const envp[]) {
     std::map<std::string, std::string> env;
     for (char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
@@ -256,8 +270,7 @@ std::map<std::string, std::string> environment_map(char* const envp[]) {
 
 Result<Options> parse(int argc, char* const argv[], const std::map<std::string, std::string>& env) {
     Options o;
-    const std::string self = argc > 0 ? basename_of(argv[0]) : "stepdown";
-    o.tini_compat = self == "docker-init" || self == "podman-init" || self == "tini" || self == "tini-static";
+    o.tini_compat = argc > 0 && tini_name(argv[0]);
     if (auto e = apply_env(o, env)) return *e;
     // docker-init/tini mode: behave like tini unless a stepdown setting asks for the drop.
     // A kept capability needs the drop too: without it the app would run as
@@ -310,10 +323,19 @@ Result<Options> parse(int argc, char* const argv[], const std::map<std::string, 
             case opt_json: o.json = true; break;
             case opt_init: o.force_init = true; break;
             case opt_exec: o.force_exec = true; break;
-            case 's': o.init.subreaper = true; break;
-            case 'g': o.init.kill_group = true; break;
-            case 'w': o.init.warn_on_reap = true; break;
-            case 'l': o.help = true; break;
+            case 's':
+                o.init.subreaper = true;
+                o.supervision_options.emplace_back("-s");
+                break;
+            case 'g':
+                o.init.kill_group = true;
+                o.supervision_options.emplace_back("-g");
+                break;
+            case 'w':
+                o.init.warn_on_reap = true;
+                o.supervision_options.emplace_back("-w");
+                break;
+            case 'l': o.license = true; break;
             case 'p': {
                 auto sig = init::parse_signal(arg);
                 if (!sig) return usage("invalid signal " + q(arg) + " for -p: expected a name such as SIGKILL or TERM");
@@ -324,12 +346,14 @@ Result<Options> parse(int argc, char* const argv[], const std::map<std::string, 
                 auto code = parse_exit_code(arg, "-e");
                 if (!code) return code.error();
                 flag_remaps.push_back(*code);
+                o.supervision_options.emplace_back("-e");
                 break;
             }
             case opt_grace: {
                 auto ms = parse_grace(arg, "--grace");
                 if (!ms) return ms.error();
                 o.init.grace_ms = *ms;
+                o.supervision_options.emplace_back("--grace");
                 break;
             }
             case ':':
@@ -350,11 +374,18 @@ Result<Options> parse(int argc, char* const argv[], const std::map<std::string, 
                      ": expected a name without ':', ',', blanks or control characters, not a number and not "
                      "starting with '-', '+' or '#'");
     if (o.force_init && o.force_exec) return usage("--init and --exec exclude each other");
+    if (o.force_exec && !o.supervision_options.empty()) {
+        const std::string& other = o.supervision_options.front();
+        return usage("--exec and " + other + " exclude each other: " + other +
+                     " needs stepdown to stay the parent of COMMAND; drop --exec, or drop " + other);
+    }
     if (o.json && !o.check) return usage("--json goes with --check");
-    if (o.command.empty() && !o.help && !o.version && !o.check)
+    if (o.command.empty() && !o.help && !o.version && !o.license && !o.check)
         return usage("no command given: usage: stepdown [OPTIONS] [--] COMMAND [ARG...]; see stepdown --help");
     return o;
 }
+
+std::string_view license_text() { return stepdown_license; }
 
 std::string version_text() {
     return "tini version " STEPDOWN_VERSION "_stepdown - git." STEPDOWN_GIT "\n";
@@ -395,7 +426,7 @@ hardening
                            (NET_BIND_SERVICE, NET_BROADCAST, NET_RAW, IPC_LOCK,
                            LEASE, WAKE_ALARM, BLOCK_SUSPEND, AUDIT_WRITE,
                            SYS_NICE, SYS_RESOURCE) (STEPDOWN_FORCE_KEEP_CAP=1)
-init (tini-compatible)
+init (tini-compatible; -s, -g, -w, -e and --grace supervise COMMAND too)
       --init               supervise COMMAND even when not PID 1 (STEPDOWN_INIT=1)
       --exec               exec COMMAND directly, even as PID 1
   -s                       become a child subreaper (TINI_SUBREAPER)
@@ -410,9 +441,11 @@ init (tini-compatible)
 diagnostics
       --check              explain every decision and probe the sockets; run nothing
       --json               with --check: machine-readable output
-  -v, --verbose            more logging, repeatable (STEPDOWN_LOG_LEVEL,
-                           TINI_VERBOSITY; STEPDOWN_LOG_FORMAT=json)
+  -v, --verbose            make the output more verbose, repeatable
+                           (STEPDOWN_LOG_LEVEL, TINI_VERBOSITY;
+                           STEPDOWN_LOG_FORMAT=json)
       --version            print the version (tini-compatible line)
+  -l                       print the license
   -h, --help               print this help
 
 exit codes: COMMAND's own; 128+n if killed by signal n; 64 usage; 65 bad

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -48,6 +49,13 @@ struct Options {
     bool json = false;           // --json
     bool help = false;
     bool version = false;
+    bool license = false;        // -l, as tini
+
+    // The options given that only a supervising parent can honour (-e, -w,
+    // -g, -s, --grace and their variables), as the user spelled them: under
+    // stepdown's own name they turn supervision on, and --exec with one of
+    // them is a usage error that names both.
+    std::vector<std::string> supervision_options;
 
     // init
     init::InitOptions init;
@@ -62,6 +70,11 @@ struct Options {
     std::vector<std::string> warnings;
 };
 
+// Whether argv[0] names stepdown as tini: docker-init, podman-init, tini or
+// tini-static (any directory). Such a stepdown behaves as tini does: always
+// the supervising parent, usage errors exit 1.
+bool tini_name(const char* argv0);
+
 // argv[0] decides tini compatibility; env is the process environment.
 Result<Options> parse(int argc, char* const argv[], const std::map<std::string, std::string>& env);
 
@@ -69,6 +82,9 @@ std::map<std::string, std::string> environment_map(char* const envp[]);
 
 // The usage text for --help.
 std::string help_text();
+
+// The LICENSE file, for -l.
+std::string_view license_text();
 
 // "tini version 0.19.0 - git.stepdown-0.1.0" and stepdown's identity: the
 // first line is what dockerd's init-version parser accepts.

@@ -93,6 +93,21 @@ PreparedCommand::PreparedCommand(const std::vector<std::string>& argv,
     if (args_.empty()) return;
     searching_ = !args_.front().empty() && args_.front().find('/') == std::string::npos;
     candidates_ = exec_candidates(args_.front(), find_env(env_, "PATH"));
+    script_argvs_.reserve(candidates_.size());
+    for (auto& candidate : candidates_) {
+        std::vector<char*> script{shell_.data(), candidate.data()};
+        script.insert(script.end(), argv_.begin() + 1, argv_.end());  // ARG... and the final nullptr
+        script_argvs_.push_back(std::move(script));
+    }
+}
+
+int PreparedCommand::try_candidate(std::size_t i) const noexcept {
+    ::execve(candidates_[i].c_str(), argv_.data(), envp_.data());
+    if (errno != ENOEXEC) return errno;
+    ::execve(shell_.c_str(), script_argvs_[i].data(), envp_.data());
+    // No shell to run it with (a scratch image): the file itself is what
+    // cannot be executed.
+    return ENOEXEC;
 }
 
 std::string_view PreparedCommand::program() const noexcept {
@@ -106,23 +121,21 @@ void PreparedCommand::exec() const noexcept {
     }
     int err = ENOENT;
     if (!searching_) {
-        ::execve(candidates_.front().c_str(), argv_.data(), envp_.data());
-        err = errno;
+        err = try_candidate(0);
     } else {
         // execvp's rules: go on past "not here"; stop at any other error;
         // when nothing ran, say EACCES if some candidate existed but was not
         // executable, else ENOENT.
         bool denied = false;
         int stop = 0;
-        for (const auto& candidate : candidates_) {
-            ::execve(candidate.c_str(), argv_.data(), envp_.data());
-            const int e = errno;
+        for (std::size_t i = 0; i < candidates_.size(); ++i) {
+            const int e = try_candidate(i);
             if (e == EACCES) {
                 // Either the file is there and not executable, or a directory
                 // on the way cannot be searched (a PATH entry like /root/bin
                 // for uid 1000): only the first counts as found.
                 struct stat st{};
-                if (::stat(candidate.c_str(), &st) == 0) denied = true;
+                if (::stat(candidates_[i].c_str(), &st) == 0) denied = true;
                 continue;
             }
             if (keep_searching(e)) continue;

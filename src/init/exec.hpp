@@ -25,7 +25,8 @@ std::vector<std::string> exec_candidates(std::string_view name, const char* path
 const char* find_env(const std::vector<std::string>& env, std::string_view name);
 
 // 127 when nothing was found (ENOENT and friends on every candidate), 126 when
-// something was found but could not be executed (EACCES, ENOEXEC, E2BIG, ...).
+// something was found but could not be executed (EACCES, E2BIG, ENOEXEC when
+// even /bin/sh could not run it, ...).
 int exec_failure_code(int err);
 
 class PreparedCommand {
@@ -52,7 +53,15 @@ private:
     std::vector<char*> argv_;  // null-terminated, into args_
     std::vector<char*> envp_;  // null-terminated, into env_
     std::vector<std::string> candidates_;
+    // For each candidate, the argv that runs it as a shell script when the
+    // kernel does not recognise its format (ENOEXEC: no #! line), as
+    // execvp(3) does: /bin/sh CANDIDATE ARG...
+    std::string shell_ = "/bin/sh";
+    std::vector<std::vector<char*>> script_argvs_;
     bool searching_ = false;  // a PATH search, not a name with '/'
+
+    // execve of candidate i, then /bin/sh on ENOEXEC; the errno to report.
+    int try_candidate(std::size_t i) const noexcept;
 };
 
 // A plain write(2) of the concatenated parts to stderr, for the child path

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "init/exec.hpp"
+#include "init/sigmask.hpp"
 
 namespace stepdown::init {
 
@@ -18,6 +20,8 @@ struct InitOptions {
     int grace_ms = 5000;             // --grace / STEPDOWN_GRACE
     bool new_session = false;        // run the app in a new session, without the caller's
                                      // controlling terminal (TIOCSTI protection, terminal.hpp)
+    std::optional<KernelSigset> launcher_mask;  // the mask before stepdown blocked SIGPIPE and
+                                                // SIGXFSZ (sigmask.hpp): the command's mask
     std::vector<int> close_after_start;  // close-on-exec descriptors the supervisor closes once
                                          // the app is forked (the replaced /etc files' O_PATH holds)
 };

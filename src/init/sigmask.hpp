@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 
 namespace stepdown::init {
 
@@ -30,6 +31,18 @@ constexpr KernelSigset supervisor_mask() {
     }
     return set;
 }
+
+// Blocks SIGPIPE and SIGXFSZ for the whole start, so that a log line written
+// to a pipe whose reader is gone, or past RLIMIT_FSIZE, is a failed write
+// (EPIPE, EFBIG) and not the end of the start. Returns the mask as the
+// launcher handed it, which the command gets back; nullopt if it could not
+// be changed.
+std::optional<KernelSigset> block_write_signals() noexcept;
+
+// For a command exec'd in place: discards the SIGPIPE and SIGXFSZ that
+// stepdown's own writes left pending (the command must not die of them;
+// one sent by anyone else is raised again) and restores the launcher's mask.
+void restore_launcher_mask(KernelSigset mask) noexcept;
 
 // rt_sigprocmask(how, set, old); returns 0 or an errno value. Async-signal-safe.
 int kernel_sigprocmask(int how, const KernelSigset* set, KernelSigset* old) noexcept;

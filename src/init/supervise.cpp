@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -189,15 +190,25 @@ public:
     }
 
 private:
+    // Several at a time: the kernel hands out the lowest-numbered pending
+    // signal first, so one read per signal could keep returning a signal
+    // that someone re-sends as fast as it is read (a flood of SIGUSR1)
+    // while SIGTERM and SIGCHLD wait behind it. A read of many takes each
+    // pending signal once.
     std::optional<Received> from_signalfd(int timeout_ms) {
+        if (next_ < count_) {
+            const signalfd_siginfo& si = batch_[next_++];
+            return Received{static_cast<int>(si.ssi_signo), static_cast<pid_t>(si.ssi_pid), si.ssi_code};
+        }
         pollfd p{fd_, POLLIN, 0};
         const int ready = ::poll(&p, 1, timeout_ms);
         if (ready == 0 || (ready < 0 && errno == EINTR)) return std::nullopt;
         if (ready > 0) {
-            signalfd_siginfo si{};
-            const ssize_t n = ::read(fd_, &si, sizeof si);
-            if (n == static_cast<ssize_t>(sizeof si)) {
-                return Received{static_cast<int>(si.ssi_signo), static_cast<pid_t>(si.ssi_pid), si.ssi_code};
+            const ssize_t n = ::read(fd_, batch_.data(), sizeof batch_);
+            if (n > 0 && n % static_cast<ssize_t>(sizeof(signalfd_siginfo)) == 0) {
+                count_ = static_cast<std::size_t>(n) / sizeof(signalfd_siginfo);
+                next_ = 0;
+                return from_signalfd(0);
             }
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) return std::nullopt;
         }
@@ -209,6 +220,9 @@ private:
 
     KernelSigset mask_;
     int fd_ = -1;
+    std::array<signalfd_siginfo, 16> batch_{};
+    std::size_t next_ = 0;
+    std::size_t count_ = 0;
 };
 
 // The child between fork and exec: no allocation, no logging library, and no
@@ -262,6 +276,7 @@ private:
     void reap();
     void handle_running(const Received& sig);
     void handle_shutdown(const Received& sig);
+    bool self_raised(const Received& sig) const;
     bool ignorable(const Received& sig) const;
     void forward(int signo);
     void terminate_orphans();
@@ -299,6 +314,7 @@ int Supervisor::run(std::unique_ptr<PreparedCommand> command) {
         log::error("cannot block signals: {}", std::strerror(err));
         return exit_code::os_error;
     }
+    if (options_.launcher_mask) original_mask_ = *options_.launcher_mask;
     // 2. Then the signalfd (or the fallback) to read them.
     signals_.emplace(blocked);
 
@@ -311,10 +327,15 @@ int Supervisor::run(std::unique_ptr<PreparedCommand> command) {
 
     // 3. Orphans come to us only as PID 1 or as a child subreaper.
     if (!pid1_) {
-        if (!options_.subreaper) {
-            log::warn("not running as PID 1 and not a child subreaper: orphaned processes will not be "
-                      "reaped by stepdown; use -s or set TINI_SUBREAPER=1, or run stepdown as PID 1");
-        } else if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+        // A launcher may have made this process a subreaper before exec'ing
+        // it (the flag survives execve): then orphans do come to us.
+        int already = 0;
+        const bool subreaper = ::prctl(PR_GET_CHILD_SUBREAPER, &already) == 0 && already != 0;
+        if (!options_.subreaper && !subreaper) {
+            log::warn("not running as PID 1 and not a child subreaper: orphans will not be re-parented to "
+                      "stepdown, so zombie reaping won't work; use -s or set TINI_SUBREAPER=1, or run "
+                      "stepdown as PID 1");
+        } else if (options_.subreaper && !subreaper && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
             log::warn("cannot become a child subreaper: {}; orphaned processes will not be reaped by stepdown",
                       std::strerror(errno));
         }
@@ -366,17 +387,18 @@ int Supervisor::run(std::unique_ptr<PreparedCommand> command) {
 }
 
 void Supervisor::log_received(const Received& sig) const {
-    log::debug("received {} from pid {}", signal_name(sig.signo), sig.sender);
+    // tini's wording ("Received SIGCHLD"): tools and tests look for it.
+    log::debug("Received {} from pid {}", signal_name(sig.signo), sig.sender);
 }
+
+// Raised by our own actions (SIGPIPE or SIGXFSZ from writing a log line to a
+// pipe whose reader is gone, or past RLIMIT_FSIZE): a kill from elsewhere
+// never carries our own pid. Checked before anything is logged, because
+// logging about it would raise it again.
+bool Supervisor::self_raised(const Received& sig) const { return sig.sender == self_ && sig.code == SI_USER; }
 
 // Signals the init must not pass on.
 bool Supervisor::ignorable(const Received& sig) const {
-    // Raised by our own actions (SIGPIPE or SIGXFSZ from writing a log line):
-    // a kill from elsewhere never carries our own pid.
-    if (sig.sender == self_ && sig.code == SI_USER) {
-        log::debug("not forwarding {}: raised by stepdown itself", signal_name(sig.signo));
-        return true;
-    }
     // Sent to the init's process group when it touches the terminal from the
     // background; forwarding them would stop the app.
     if (sig.signo == SIGTTIN || sig.signo == SIGTTOU) {
@@ -387,6 +409,7 @@ bool Supervisor::ignorable(const Received& sig) const {
 }
 
 void Supervisor::handle_running(const Received& sig) {
+    if (self_raised(sig)) return;
     log_received(sig);
     if (sig.signo == SIGCHLD) {
         reap();
@@ -470,9 +493,10 @@ void Supervisor::reap() {
                 child_status_ = status;
                 log::debug("main process {} ended: {}", pid, describe_status(status));
             } else if (options_.warn_on_reap) {
-                log::warn("reaped zombie process {} ({})", pid, describe_status(status));
+                // tini's wording: tools and tests look for it.
+                log::warn("Reaped zombie process with pid={} ({})", pid, describe_status(status));
             } else {
-                log::debug("reaped zombie process {} ({})", pid, describe_status(status));
+                log::debug("Reaped zombie process with pid={} ({})", pid, describe_status(status));
             }
             continue;
         }
@@ -513,6 +537,7 @@ void Supervisor::signal_remaining(int signo) {
 }
 
 void Supervisor::handle_shutdown(const Received& sig) {
+    if (self_raised(sig)) return;
     log_received(sig);
     if (sig.signo == SIGCHLD) {
         reap();
@@ -721,6 +746,7 @@ int run(const InitOptions& options, std::unique_ptr<PreparedCommand> command) {
             log::warn("cannot set the parent-death signal {}: {}; continuing without it",
                       signal_name(options.pdeathsig), std::strerror(errno));
         }
+        if (options.launcher_mask) restore_launcher_mask(*options.launcher_mask);
         command->exec();
     }
     Supervisor supervisor(options);

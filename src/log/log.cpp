@@ -17,6 +17,10 @@ namespace {
 struct Settings {
     Level threshold = Level::Warn;
     Format format = Format::Text;
+    // stderr is a pipe whose reader is gone (EPIPE) or a file at the size
+    // limit (EFBIG): every later line would fail the same way, and each
+    // attempt raises SIGPIPE or SIGXFSZ again, so logging stops, silently.
+    bool broken = false;
 };
 
 Settings& settings() {
@@ -83,6 +87,7 @@ void write_all(const char* data, std::size_t size) {
     while (size > 0) {
         const ssize_t n = ::write(STDERR_FILENO, data, size);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EPIPE || errno == EFBIG)) settings().broken = true;
         if (n <= 0) return;
         data += n;
         size -= static_cast<std::size_t>(n);
@@ -97,9 +102,10 @@ std::string format_line(Format format, Level level, std::string_view message) {
     return fmt::to_string(out);
 }
 
-bool enabled(Level level) { return level != Level::Off && level >= settings().threshold; }
+bool enabled(Level level) { return level != Level::Off && level >= settings().threshold && !settings().broken; }
 
 void vlog(Level level, fmt::string_view format, fmt::format_args args) noexcept {
+    if (settings().broken) return;
     const int saved_errno = errno;
     try {
         fmt::memory_buffer message;

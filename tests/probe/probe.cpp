@@ -17,6 +17,12 @@
 //   stepdown-probe trap SIGNAL FILE       (FILE.ready holds the pid once armed)
 //   stepdown-probe tiocsti TARGET TEXT [TARGET TEXT]...
 //                                         (TARGET: 0 for stdin, parent-fd0, or a tty path)
+//   stepdown-probe subreaper PROGRAM [ARG...]
+//                                         (becomes a child subreaper, then execs PROGRAM:
+//                                          a launcher that is a subreaper, as tini's tests use)
+//   stepdown-probe with-env ENTRY... -- PROGRAM [ARG...]
+//                                         (execs PROGRAM with exactly these environ entries,
+//                                          repeated names and entries without '=' included)
 //
 // Usage errors exit 2 with a message on stderr.
 
@@ -627,6 +633,39 @@ int main(int argc, char** argv) {
   if (command == "serve") return cmd_serve(args);
   if (command == "orphans") return cmd_orphans(args);
   if (command == "tiocsti") return cmd_tiocsti(args);
+  if (command == "subreaper") {
+    if (args.empty()) usage_error("subreaper: expected PROGRAM [ARG...]");
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+      std::fprintf(stderr, "stepdown-probe: cannot become a child subreaper: %s\n", std::strerror(errno));
+      return 1;
+    }
+    std::vector<std::string> owned(args.begin(), args.end());
+    std::vector<char*> prog;
+    for (auto& a : owned) prog.push_back(a.data());
+    prog.push_back(nullptr);
+    execv(prog[0], prog.data());
+    std::fprintf(stderr, "stepdown-probe: cannot execute %s: %s\n", prog[0], std::strerror(errno));
+    return 127;
+  }
+  if (command == "with-env") {
+    // Shells and env(1) keep one value per name: this is how a test hands a
+    // program an environ with repeated names and entries without '='.
+    const auto dashes = std::find(args.begin(), args.end(), std::string_view("--"));
+    if (dashes == args.end() || dashes + 1 == args.end()) usage_error("with-env: expected ENTRY... -- PROGRAM [ARG...]");
+    std::vector<std::string> owned(args.begin(), args.end());
+    const auto split = static_cast<std::size_t>(dashes - args.begin());
+    std::vector<char*> envp;
+    std::vector<char*> prog;
+    for (std::size_t i = 0; i < owned.size(); ++i) {
+      if (i < split) envp.push_back(owned[i].data());
+      if (i > split) prog.push_back(owned[i].data());
+    }
+    envp.push_back(nullptr);
+    prog.push_back(nullptr);
+    execve(prog[0], prog.data(), envp.data());
+    std::fprintf(stderr, "stepdown-probe: cannot execute %s: %s\n", prog[0], std::strerror(errno));
+    return 127;
+  }
   if (command == "sleep") {
     need_args(1);
     sleep_for(need_duration(args[0]));

@@ -84,7 +84,7 @@ case_verbosity_stderr_only() {
   run in_pidns env TINI_VERBOSITY=3 "$DI" -- "$PROBE" exit 0
   assert_status 0
   assert_eq "" "$RUN_OUT" "stdout belongs to the app, even at TINI_VERBOSITY=3"
-  assert_contains "$RUN_ERR" "received SIGCHLD"
+  assert_contains "$RUN_ERR" "Received SIGCHLD"
 }
 check "TINI_VERBOSITY=3 logs debug lines, on stderr only" case_verbosity_stderr_only
 

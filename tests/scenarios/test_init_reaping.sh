@@ -44,7 +44,7 @@ case_warn_per_orphan() {
   # end some of them first, which is right but not what this case counts).
   run in_pidns "${SD[@]}" -w -- "$PROBE" orphans 5 --wait 1
   assert_status 0
-  assert_eq 5 "$(grep -c '^stepdown: warning: reaped zombie process [0-9]* (exit code 0)$' <<<"$RUN_ERR")" \
+  assert_eq 5 "$(grep -c '^stepdown: warning: Reaped zombie process with pid=[0-9]* (exit code 0)$' <<<"$RUN_ERR")" \
     "one warning per orphan"
   run in_pidns "${SD[@]}" -- "$PROBE" orphans 5 --wait 1
   assert_status 0

@@ -55,7 +55,7 @@ case_ignorer_killed() {
   ms=$(($(now_ms) - t0))
   assert_status 0 "the app's own status"
   assert_contains "$RUN_ERR" "sending SIGKILL"
-  assert_match "reaped zombie process [0-9]+ \\(killed by SIGKILL\\)" "$RUN_ERR"
+  assert_match "Reaped zombie process with pid=[0-9]+ \\(killed by SIGKILL\\)" "$RUN_ERR"
   ((ms >= GRACE_MS)) || fail "returned after ${ms} ms, before the ${GRACE_MS} ms grace period"
   ((ms < GRACE_MS + 8000)) || fail "returned after ${ms} ms, long after the ${GRACE_MS} ms grace period"
 }
@@ -69,7 +69,7 @@ case_ignorer_killed_env() {
   run in_pidns env STEPDOWN_GRACE=0.5 "${SD[@]}" -w -- "$SCENARIO_TMP/app.sh" "$PROBE" ignorer "$d"
   ms=$(($(now_ms) - t0))
   assert_status 0
-  assert_match "reaped zombie process [0-9]+ \\(killed by SIGKILL\\)" "$RUN_ERR"
+  assert_match "Reaped zombie process with pid=[0-9]+ \\(killed by SIGKILL\\)" "$RUN_ERR"
   ((ms >= 500)) || fail "returned after ${ms} ms, before the 500 ms grace period"
   ((ms < 8000)) || fail "returned after ${ms} ms"
 }

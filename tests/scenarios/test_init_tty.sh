@@ -55,7 +55,7 @@ case_ctrl_c() {
   pty "${SD[@]}" -vv -p SIGKILL -- "$PROBE" sleep 30 < <(sleep 1; printf '\003'; sleep 2)
   assert_status 130 "the app died of the terminal's SIGINT"
   assert_contains "$RUN_OUT" "killed by SIGINT" "debug log on (control)"
-  assert_not_contains "$RUN_OUT" "received SIGINT" "the init must not be in the foreground group"
+  assert_not_contains "$RUN_OUT" "Received SIGINT" "the init must not be in the foreground group"
 }
 check "^C on the terminal goes to the app directly: exit 130" case_ctrl_c
 

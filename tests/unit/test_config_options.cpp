@@ -221,3 +221,57 @@ TEST_CASE("keep-cap: the flag is repeatable, STEPDOWN_KEEP_CAPS is comma-separat
     }
     CHECK_FALSE(parse({"stepdown", "app"}, {{"STEPDOWN_FORCE_KEEP_CAP", "yes please"}}));
 }
+
+TEST_CASE("options that need a supervising parent are recorded, as spelled", "[config][tini]") {
+    auto flags = parse({"stepdown", "-e", "3", "-w", "-g", "-s", "--grace", "1", "true"});
+    REQUIRE(flags);
+    CHECK(flags->supervision_options == std::vector<std::string>{"-e", "-w", "-g", "-s", "--grace"});
+    auto env = parse({"stepdown", "true"}, {{"STEPDOWN_EXIT_REMAP", "143"}, {"STEPDOWN_GRACE", "2"},
+                                            {"TINI_SUBREAPER", ""}, {"TINI_KILL_PROCESS_GROUP", "0"}});
+    REQUIRE(env);
+    CHECK(env->supervision_options.size() == 4);
+    auto none = parse({"stepdown", "-p", "SIGTERM", "-v", "true"});
+    REQUIRE(none);
+    CHECK(none->supervision_options.empty());  // -p works in exec mode: the app keeps it through execve
+}
+
+TEST_CASE("exec mode with an option that needs supervision is a usage error naming both", "[config][tini]") {
+    for (const auto& [opt, value] : std::vector<std::pair<std::string, std::string>>{
+             {"-e", "1"}, {"-w", ""}, {"-g", ""}, {"-s", ""}, {"--grace", "1"}}) {
+        std::vector<std::string> args{"stepdown", "--exec", opt};
+        if (!value.empty()) args.push_back(value);
+        args.emplace_back("true");
+        auto o = parse(args);
+        REQUIRE_FALSE(o);
+        CHECK(o.error().exit_code == exit_code::usage);
+        CHECK_THAT(o.error().message(), Catch::Contains("--exec and " + opt + " exclude each other"));
+    }
+    auto env = parse({"stepdown", "--exec", "true"}, {{"STEPDOWN_EXIT_REMAP", "143"}});
+    REQUIRE_FALSE(env);
+    CHECK_THAT(env.error().message(), Catch::Contains("--exec and STEPDOWN_EXIT_REMAP exclude each other"));
+}
+
+TEST_CASE("tini -l asks for the license, which is the LICENSE file", "[config][tini]") {
+    auto o = parse({"tini", "-l"});
+    REQUIRE(o);
+    CHECK(o->license);
+    CHECK_FALSE(o->help);
+    CHECK_THAT(std::string(config::license_text()), Catch::StartsWith("MIT License"));
+}
+
+TEST_CASE("tini names, in any directory", "[config][tini]") {
+    for (const char* name : {"tini", "tini-static", "docker-init", "podman-init", "/sbin/docker-init",
+                             "/usr/libexec/podman/podman-init", "/usr/bin/tini-static"}) {
+        CHECK(config::tini_name(name));
+    }
+    for (const char* name : {"stepdown", "/usr/local/bin/stepdown", "tini2", "init", "", "docker-init/"}) {
+        CHECK_FALSE(config::tini_name(name));
+    }
+    CHECK_FALSE(config::tini_name(nullptr));
+}
+
+TEST_CASE("help describes -v as making the output more verbose, and lists -l", "[config][tini]") {
+    const std::string help = config::help_text();
+    CHECK_THAT(help, Catch::Contains("more verbose"));
+    CHECK_THAT(help, Catch::Contains("  -l "));
+}

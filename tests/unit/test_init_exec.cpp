@@ -150,11 +150,19 @@ TEST_CASE("PreparedCommand::exec: found but not executable is 126", "[init][exec
     CHECK(by_search.output == "stepdown: error: cannot execute 'plain': Permission denied\n");
     const auto directory = run_exec({dir.path}, {});
     CHECK(directory.code == 126);
-    // No #! line and not ELF: ENOEXEC, no fallback to /bin/sh (scratch images have none).
-    const std::string headless = dir.file("headless", "echo hi\n", 0755);
-    const auto noexec = run_exec({headless}, {});
-    CHECK(noexec.code == 126);
-    CHECK(noexec.output == "stepdown: error: cannot execute '" + headless + "': Exec format error\n");
+}
+
+TEST_CASE("PreparedCommand::exec: a script without #! runs with /bin/sh, as execvp does", "[init][exec]") {
+    TempDir dir;
+    // No #! line and not ELF: the kernel says ENOEXEC; execvp (and so tini)
+    // then runs /bin/sh FILE ARG...
+    const std::string headless = dir.file("headless", "echo \"hi $0 $*\"\nexit 3\n", 0755);
+    const auto direct = run_exec({headless, "a", "b"}, {});
+    CHECK(direct.code == 3);
+    CHECK(direct.output == "hi " + headless + " a b\n");
+    const auto searched = run_exec({"headless", "c"}, {"PATH=/nonexistent:" + dir.path});
+    CHECK(searched.code == 3);
+    CHECK(searched.output == "hi " + dir.path + "/headless c\n");
 }
 
 TEST_CASE("PreparedCommand::exec: an empty argv is refused, not a crash", "[init][exec]") {
