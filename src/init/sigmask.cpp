@@ -1,7 +1,6 @@
 #include "init/sigmask.hpp"
 
 #include <sys/syscall.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <array>

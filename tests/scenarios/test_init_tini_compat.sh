@@ -157,13 +157,13 @@ case_exec_failures() {
 check "127, 126, a script without #! runs with /bin/sh, stdin passes" case_exec_failures
 
 case_environment_verbatim() {
-  local -a env=(Z=1 HOME=/root A=2 USER=root A=3 ODD HOME=/elsewhere "PATH=/usr/bin:/bin" =x)
+  local -a env=(Z=1 HOME=/root A=2 USER=root A=3 ODD HOME=/elsewhere "PATH=/usr/bin:/bin" "=x")
   run "$PROBE" with-env "${env[@]}" -- "$TINI" /usr/bin/env
   assert_status 0
   assert_eq "$(printf '%s\n' "${env[@]}")" "$RUN_OUT" "order, repeats and odd entries as given"
   run in_ns "$PROBE" with-env "${env[@]}" -- "$STEPDOWN" --no-socket -- /usr/bin/env
   assert_status 0
-  assert_eq "$(printf '%s\n' Z=1 HOME=/home/app A=2 USER=app A=3 ODD "PATH=/usr/bin:/bin" =x LOGNAME=app)" \
+  assert_eq "$(printf '%s\n' Z=1 HOME=/home/app A=2 USER=app A=3 ODD "PATH=/usr/bin:/bin" "=x" LOGNAME=app)" \
     "$RUN_OUT" "a drop changes only HOME, USER and LOGNAME"
 }
 check "the environment is handed over verbatim; a drop changes only HOME/USER/LOGNAME" case_environment_verbatim
