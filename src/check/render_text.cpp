@@ -235,7 +235,7 @@ std::string render_text(const Report& r, bool colour) {
     t.heading(f.switches ? "After the drop" : "The app would have");
     t.row("uid:gid", std::to_string(f.uid) + ":" + std::to_string(f.gid) +
                          (f.switches ? " (real, effective and saved)" : " (unchanged)"));
-    t.row("groups", format_gid_list(f.groups) + (f.switches ? " (exactly; nothing inherited)" : ""));
+    t.row("groups", format_gid_list(f.groups) + (f.switches ? " (exactly; none of root's own)" : ""));
     if (f.switches) {
         std::string drops = f.caps_dropped.empty() ? "" : "drops " + std::to_string(f.caps_dropped.size()) + ": " +
                                                               join(cap_names(f.caps_dropped), ",");

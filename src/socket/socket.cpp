@@ -315,9 +315,14 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
     with_gid.push_back(st.gid);
     const Access granted = may_connect(st, target.uid, target.gid, with_gid);
     if (!granted.allowed) {
+        // With an ACL, say which entries take the write away.
+        std::string entries;
+        for (const auto& e : st.acl.entries)
+            if (e.tag == AclTag::GroupObj || e.tag == AclTag::Mask)
+                entries += (entries.empty() ? "" : ", ") + format_acl_entry(e);
         d.row = Row::GroupNotWritable;
-        d.message = where + " (" + owner + ") gives group " + gid + " no write permission (" + granted.via +
-                    "), so granting it would not help; not granted";
+        d.message = where + " (" + owner + ") gives group " + gid + " no write permission" +
+                    (entries.empty() ? "" : " (acl " + entries + ")") + ", so granting it would not help; not granted";
         d.fix = st.acl.entries.empty()
                     ? "on the host: chmod g+w " + q(ref.path) + " (mode 0660), or give uid " + uid +
                           " its own entry: setfacl -m u:" + uid + ":rw " + q(ref.path)
