@@ -119,6 +119,24 @@ case_extra_groups() {
 }
 check "--groups adds exactly the listed groups" case_extra_groups
 
+# The groups a runtime gives a root start (docker run --group-add 4242) are
+# kept; root's own (listed in the image's /etc/group) are not.
+case_runtime_groups() {
+  make_socket docker.sock 0 988 0660
+  run in_ns setpriv --groups 4242 "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report --ping "$(S docker.sock)"
+  assert_status 0
+  assert_dropped 988,4242
+  assert_report "ping:$(S docker.sock)" OK
+  run in_ns setpriv --groups 4242 "$STEPDOWN" --no-runtime-groups -S "$(S docker.sock)" -- "$PROBE" report
+  assert_status 0
+  assert_dropped 988
+  etc_write group "${BASE_GROUP}wheel:x:4242:root"$'\n'
+  run in_ns setpriv --groups 4242 "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report
+  assert_status 0
+  assert_dropped 988
+}
+check "runtime groups (setpriv --groups 4242, as docker run --group-add): kept; root's own and --no-runtime-groups: not" case_runtime_groups
+
 case_gid0_refused() {
   make_socket docker.sock 0 0 0660
   run in_ns "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report
