@@ -5,7 +5,8 @@
 # turned off); a socket of GID 65534 in the engine's initial user namespace
 # is a group like any other; with a read-only root, `docker exec c stepdown
 # -- CMD` drops again with the socket's number while `docker exec -u app`
-# has no socket group; the --cap-drop ALL refusal names real numbers.
+# has no socket group; the --cap-drop ALL and GID-0 refusals give the fix
+# that works (real numbers; the variable before the flag).
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_tier
@@ -111,10 +112,21 @@ cap_drop_all_fix() {
   expect_eq "$OUT" "" "the app did not run"
 }
 
+# GID 0 under ENTRYPOINT ["stepdown", "--"]: flags after the image are the
+# command, so the refusal names the variable first, then the flag.
+gid0_fix_variable_first() {
+  start_relay 0
+  probe_run "$REPLY" "$IMG"
+  expect_eq "$RC" 77 "exit code"
+  expect_contains "$ERR" "--allow-gid0" "the flag is still named"
+  expect_contains "${ERR%%--allow-gid0*}" "STEPDOWN_ALLOW_GID0=1" "STEPDOWN_ALLOW_GID0=1 before --allow-gid0"
+}
+
 check "docker run --group-add 4242: the app keeps 4242 beside the socket's 988; --check shows it" runtime_group_kept
 check "STEPDOWN_RUNTIME_GROUPS=0 / --no-runtime-groups: only the socket's group" runtime_group_off
 check "docker run --group-add 988 for a 988 socket: already a member, /etc/group untouched" runtime_group_is_socket_group
 check "socket GID 65534 in the engine's initial user namespace: granted, ping OK" gid_65534_initial_namespace
 check "--read-only: docker exec -u app has no socket group; docker exec c stepdown -- CMD does" read_only_exec
 check "--cap-drop ALL: refused (77) with docker run --user 1000:1000 --group-add 988" cap_drop_all_fix
+check "socket GID 0: the refusal leads with STEPDOWN_ALLOW_GID0=1, then --allow-gid0" gid0_fix_variable_first
 finish
