@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 
 #include "app/exit_codes.hpp"
+#include "check/fixes.hpp"
 #include "privilege/caps.hpp"
 #include "privilege/keep_caps.hpp"
 #include "userdb/commit.hpp"
@@ -27,6 +28,28 @@ std::optional<std::string> read_optional(const std::string& path, std::optional<
         error = e;
     }
     return std::nullopt;
+}
+
+// The supplementary groups the container runtime added to a root start
+// (docker run --group-add, compose group_add, Kubernetes supplementalGroups):
+// those it has that are not root's own. Root's own are its primary group and
+// the groups that list it in the image's /etc/group, which the runtime gives
+// every root process. GID 0 is root's primary group, so it never counts as
+// added: a --group-add 0 cannot be told apart from it.
+std::vector<gid_t> runtime_added_groups(const Facts& f) {
+    const auto* root = f.passwd.by_uid(0);
+    const std::string root_name = root != nullptr ? root->name : "root";
+    std::vector<gid_t> added;
+    for (gid_t g : f.groups) {
+        if (g == 0 || (root != nullptr && g == root->gid)) continue;
+        bool roots_own = false;
+        for (const auto& line : f.group.lines) {
+            if (!line.entry || line.entry->gid != g) continue;
+            for (const auto& m : line.entry->members) roots_own = roots_own || m == root_name;
+        }
+        if (!roots_own) added.push_back(g);
+    }
+    return privilege::normalize_groups(std::move(added));
 }
 
 }  // namespace
@@ -65,6 +88,7 @@ Facts gather(const config::Options& o, const userdb::EtcPaths& paths) {
     }
     f.at_secure = ::getauxval(AT_SECURE) != 0;
     f.overflow_gid = socket::read_overflow_gid();
+    f.identity_gid_map = socket::read_identity_gid_map();
 
     if (auto text = read_optional(paths.passwd(), f.file_error)) f.passwd = userdb::parse_passwd(*text);
     if (auto text = read_optional(paths.group(), f.file_error)) {
@@ -119,6 +143,7 @@ Plan make_plan(const config::Options& o, const Facts& f) {
     policy.allow_gid0 = o.allow_gid0;
     policy.require_socket = o.require_socket;
     policy.overflow_gid = f.overflow_gid;
+    policy.identity_gid_map = f.identity_gid_map;
 
     if (p.mode == Mode::Drop) {
         auto target = identity::resolve_user(o.user_spec, f.passwd, f.group);
@@ -136,9 +161,9 @@ Plan make_plan(const config::Options& o, const Facts& f) {
         for (gid_t g : p.extra_groups) {
             if (g == 0 && !o.allow_gid0)
                 refuse(Error{"refusing to add group 0 (root) from --groups: it makes the app a member of root's "
-                             "group; pass --allow-gid0 (STEPDOWN_ALLOW_GID0=1) if that is really meant",
+                             "group; set STEPDOWN_ALLOW_GID0=1 (or pass --allow-gid0) if that is really meant",
                              0, exit_code::refused});
-            if (g == f.overflow_gid)
+            if (g == f.overflow_gid && !f.identity_gid_map)
                 p.notes.push_back("group " + std::to_string(g) + " from --groups is the kernel's overflow gid "
                                   "(unmapped in this user namespace); setgroups will refuse it");
         }
@@ -149,7 +174,10 @@ Plan make_plan(const config::Options& o, const Facts& f) {
                              "--allow-root-target",
                          0, exit_code::refused});
         }
-        who = {target->uid, target->gid, p.extra_groups};
+        if (o.runtime_groups) p.runtime_groups = runtime_added_groups(f);
+        std::vector<gid_t> kept = p.extra_groups;
+        kept.insert(kept.end(), p.runtime_groups.begin(), p.runtime_groups.end());
+        who = {target->uid, target->gid, privilege::normalize_groups(std::move(kept))};
         policy.started_as_root = true;
     } else {
         who = {f.euid, f.egid, f.groups};
@@ -189,6 +217,11 @@ Plan make_plan(const config::Options& o, const Facts& f) {
         }
     }
 
+    // The app's groups: the granted socket GIDs, --groups, the runtime's.
+    std::vector<gid_t> final_groups = granted;
+    final_groups.insert(final_groups.end(), who.groups.begin(), who.groups.end());
+    final_groups = privilege::normalize_groups(std::move(final_groups));
+
     if (!f.cap_setuid || !f.cap_setgid || !f.cap_setpcap) {
         std::string missing;
         if (!f.cap_setuid) missing += " SETUID";
@@ -199,8 +232,8 @@ Plan make_plan(const config::Options& o, const Facts& f) {
         if (!f.cap_setgid) add += " --cap-add SETGID";
         if (!f.cap_setpcap) add += " --cap-add SETPCAP";
         refuse(Error{"started as root without the capabilities needed to drop privileges (missing:" + missing +
-                         "); add them (docker run" + add + ") or start as the target user "
-                         "(docker run --user 1000:1000 --group-add GID)",
+                         "); add them (docker run" + add + ") or start as the target user (" +
+                         check::run_as_target(p.target->uid, p.target->gid, final_groups) + ")",
                      0, exit_code::refused});
     }
 
@@ -222,11 +255,9 @@ Plan make_plan(const config::Options& o, const Facts& f) {
         }
     }
 
-    std::vector<gid_t> groups = granted;
-    groups.insert(groups.end(), p.extra_groups.begin(), p.extra_groups.end());
     p.drop.uid = p.target->uid;
     p.drop.gid = p.target->gid;
-    p.drop.groups = privilege::normalize_groups(std::move(groups));
+    p.drop.groups = final_groups;
     p.drop.no_new_privs = !o.allow_new_privs;
     return p;
 }

@@ -44,6 +44,7 @@ struct Facts {
     std::optional<std::uint64_t> cap_permitted;
     bool at_secure = false;     // installed setuid/setgid
     gid_t overflow_gid = 65534;
+    bool identity_gid_map = false;  // /proc/self/gid_map is the initial namespace's "0 0 4294967295"
     userdb::PasswdDb passwd;
     userdb::GroupFile group;
     bool group_exists = false;  // /etc/group was read
@@ -63,6 +64,7 @@ struct Plan {
     Mode mode = Mode::Drop;
     std::optional<identity::Target> target;
     std::vector<gid_t> extra_groups;               // --groups
+    std::vector<gid_t> runtime_groups;             // kept from the runtime (docker run --group-add)
     std::vector<socket::Decision> sockets;
     std::vector<userdb::GroupEditRequest> group_requests;
     std::optional<userdb::GroupEditPlan> group_edit;  // when a GID is granted

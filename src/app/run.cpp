@@ -41,6 +41,7 @@ void log_socket(const socket::Decision& d) {
     const std::string fix = d.fix.empty() ? "" : "; fix: " + d.fix;
     switch (d.row) {
         case Row::OwnerIsTarget:
+        case Row::AclUser:
         case Row::AlreadyMember:
         case Row::WorldWritable:
         case Row::Grant:
@@ -146,6 +147,10 @@ struct Launch {
 
     if (facts.socket_note) log::info("{}", *facts.socket_note);
     for (const auto& d : plan.sockets) log_socket(d);
+    if (!plan.runtime_groups.empty())
+        log::info("keeping the supplementary groups the container runtime added ({}, e.g. docker run --group-add); "
+                  "--no-runtime-groups (STEPDOWN_RUNTIME_GROUPS=0) drops them",
+                  privilege::format_groups(plan.runtime_groups));
     for (const auto& note : plan.notes) log::warn("{}", note);
     if (plan.fatal) return fail(*plan.fatal);
     // Only a drop needs them (TIOCSTI protection, init/terminal.hpp; applied

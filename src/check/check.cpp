@@ -43,11 +43,10 @@ int report(const config::Options& o, const app::Facts& f, const app::Plan& p) {
     if (f.at_secure) {
         // Set-user-ID install: refuse, and look at nothing on the caller's behalf.
         v.probe_not_run = "stepdown refuses to run set-user-ID or set-group-ID";
-    } else if (!p.sockets.empty()) {
-        for (const auto& d : p.sockets) v.acls.push_back(d.st.stat_errno == 0 ? read_acl(d.ref.path) : AclRead{});
     } else {
-        for (std::size_t i = 0; i < f.socket_refs.size() && i < f.socket_stats.size(); ++i)
-            v.acls.push_back(f.socket_stats[i].stat_errno == 0 ? read_acl(f.socket_refs[i].path) : AclRead{});
+        // The ACLs the real start decided with (socket::inspect read them): the
+        // report shows what the plan saw, never a second reading.
+        for (const auto& st : f.socket_stats) v.acls.push_back(st.acl);
     }
     if (!f.at_secure) v.etc = inspect_etc(userdb::EtcPaths{});
 

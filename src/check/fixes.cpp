@@ -39,7 +39,13 @@ Fix fix_allow_gid0() {
     return f;
 }
 
-Fix fix_capabilities(bool setuid, bool setgid, bool setpcap) {
+std::string run_as_target(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
+    std::string s = "docker run --user " + std::to_string(uid) + ":" + std::to_string(gid);
+    for (gid_t g : groups) s += " --group-add " + std::to_string(g);
+    return s;
+}
+
+Fix fix_capabilities(bool setuid, bool setgid, bool setpcap, uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
     std::string run, list;
     auto add = [&](bool missing, const char* name) {
         if (!missing) return;
@@ -53,8 +59,7 @@ Fix fix_capabilities(bool setuid, bool setgid, bool setpcap) {
     f.docker_run = run;
     f.compose = "cap_add: [" + list + "]";
     f.kubernetes = "securityContext.capabilities.add: [" + list + "]";
-    f.other = "or start the container as the target user with the socket's group: docker run --user 1000:1000 "
-              "--group-add GID";
+    f.other = "or start the container as the target user with its groups: " + run_as_target(uid, gid, groups);
     return f;
 }
 

@@ -26,8 +26,11 @@ Fix fix_group_add(gid_t gid);
 Fix fix_mount_socket(const std::string& path);
 // Opt in to granting group 0, or avoid it.
 Fix fix_allow_gid0();
-// Start as root with the capabilities the drop needs, or start as the target.
-Fix fix_capabilities(bool setuid, bool setgid, bool setpcap);
+// Start as root with the capabilities the drop needs, or start as the target
+// (uid:gid with its groups, numbers as the plan has them).
+Fix fix_capabilities(bool setuid, bool setgid, bool setpcap, uid_t uid, gid_t gid, const std::vector<gid_t>& groups);
+// "docker run --user 1000:1000 --group-add 988": start as the target itself.
+std::string run_as_target(uid_t uid, gid_t gid, const std::vector<gid_t>& groups);
 // --keep-cap of capabilities the container was started without (numbers).
 Fix fix_cap_add(const std::vector<int>& caps);
 // Pick a non-root target, or opt in.

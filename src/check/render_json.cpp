@@ -123,6 +123,7 @@ void target(JsonWriter& w, const TargetReport& t) {
     w.field("source", t.source);
     nonempty_or_null(w, "spec", t.spec);
     gids(w, "extra_groups", t.extra_groups);
+    gids(w, "runtime_groups", t.runtime_groups);
     w.end_object();
 }
 
@@ -164,7 +165,7 @@ void socket_entry(JsonWriter& w, const SocketReport& s) {
     }
     w.key("acl").begin_object();
     std::vector<std::string> entries;
-    for (const auto& e : s.acl.entries) entries.push_back(format_acl_entry(e));
+    for (const auto& e : s.acl.entries) entries.push_back(socket::format_acl_entry(e));
     w.string_array("entries", entries);
     w.field("supported", !s.acl.unsupported);
     if (s.acl.sys_errno != 0) w.field("error", std::strerror(s.acl.sys_errno));

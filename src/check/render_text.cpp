@@ -186,6 +186,10 @@ std::string render_text(const Report& r, bool colour) {
     t.row("from", safe(r.target.source) + (r.target.spec.empty() ? "" : " " + q(r.target.spec)));
     t.row("groups", format_gid_list(r.target.extra_groups) +
                         (r.mode == app::Mode::Drop ? " (--groups; socket groups are added below)" : ""));
+    if (r.mode == app::Mode::Drop)
+        t.row("runtime groups", format_gid_list(r.target.runtime_groups) +
+                                    " (added by the container runtime, e.g. docker run --group-add; kept unless "
+                                    "--no-runtime-groups)");
 
     for (const auto& s : r.sockets) {
         const auto& d = s.decision;
@@ -204,7 +208,7 @@ std::string render_text(const Report& r, bool colour) {
             else if (s.acl.entries.empty()) acl = "none";
             else {
                 std::vector<std::string> e;
-                for (const auto& x : s.acl.entries) e.push_back(format_acl_entry(x));
+                for (const auto& x : s.acl.entries) e.push_back(socket::format_acl_entry(x));
                 acl = join(e, " ") + " (the mode's group bits are the mask)";
             }
             t.row("ACL", acl);
@@ -231,7 +235,7 @@ std::string render_text(const Report& r, bool colour) {
     t.heading(f.switches ? "After the drop" : "The app would have");
     t.row("uid:gid", std::to_string(f.uid) + ":" + std::to_string(f.gid) +
                          (f.switches ? " (real, effective and saved)" : " (unchanged)"));
-    t.row("groups", format_gid_list(f.groups) + (f.switches ? " (exactly; nothing inherited)" : ""));
+    t.row("groups", format_gid_list(f.groups) + (f.switches ? " (exactly; none of root's own)" : ""));
     if (f.switches) {
         std::string drops = f.caps_dropped.empty() ? "" : "drops " + std::to_string(f.caps_dropped.size()) + ": " +
                                                               join(cap_names(f.caps_dropped), ",");

@@ -124,8 +124,8 @@ Problem probe_problem(const SocketReport& s, const std::string& ident) {
 }
 
 // The problems one socket shows, from its decision-table row and the probe.
-void socket_problems(const SocketReport& s, const config::Options& o, gid_t overflow, const std::string& ident,
-                     std::vector<Problem>& out) {
+void socket_problems(const SocketReport& s, const config::Options& o, gid_t overflow, bool identity_gid_map,
+                     const std::string& ident, std::vector<Problem>& out) {
     const socket::Decision& d = s.decision;
     const std::string path = d.ref.path;
     const bool probed = s.probe.status != PingStatus::Skipped;
@@ -161,6 +161,7 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
         case Row::StatFailed:
         case Row::OverflowGid:
         case Row::GroupNotWritable:
+        case Row::AclUserDenied:
         case Row::NeedsGroup: {
             if (s.usable()) {
                 std::string how = s.predicted_known && s.predicted.allowed ? " through " + s.predicted.via : "";
@@ -172,17 +173,16 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
             }
             Fix f;
             std::string code = socket::row_name(d.row);
-            if (d.row == Row::NeedsGroup && d.st.gid != 0 && d.st.gid != overflow) {
+            // The overflow GID is an unmapped group only in a user namespace (socket::decide).
+            const bool unmapped = d.st.gid == overflow && !identity_gid_map;
+            if (d.row == Row::NeedsGroup && d.st.gid != 0 && !unmapped) {
                 f = fix_group_add(d.st.gid);
             } else if (d.row == Row::NeedsGroup && d.st.gid == 0) {
                 f.docker_run = "--group-add 0 (root's group: avoid)";
                 f.other = d.fix + "; " + socket_proxy_advice();
-            } else if (d.row == Row::OverflowGid || (d.row == Row::NeedsGroup && d.st.gid == overflow)) {
+            } else if (d.row == Row::OverflowGid || (d.row == Row::NeedsGroup && unmapped)) {
                 f.docker_run = "--userns=host (when the daemon runs with userns-remap)";
                 f.other = d.fix + "; " + socket_proxy_advice();
-            } else if (d.row == Row::GroupNotWritable) {
-                f.other = "on the host: chmod g+w " + q(path) + " (mode 0660), or grant the app's uid with an ACL: "
-                          "setfacl -m u:UID:rw " + q(path);
             } else {
                 f.other = d.fix;
             }
@@ -190,6 +190,7 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
             return;
         }
         case Row::OwnerIsTarget:
+        case Row::AclUser:
         case Row::AlreadyMember:
         case Row::WorldWritable:
         case Row::Grant:
@@ -277,6 +278,7 @@ Report build_report(const config::Options& o, const app::Facts& f, const app::Pl
             r.target.name = p.target->name;
             r.target.home = p.target->home;
             r.target.extra_groups = p.extra_groups;
+            r.target.runtime_groups = p.runtime_groups;
             app_groups = p.drop.groups;
         }
     } else if (p.mode == app::Mode::NonRoot) {
@@ -311,7 +313,7 @@ Report build_report(const config::Options& o, const app::Facts& f, const app::Pl
         if (i < v.acls.size()) s.acl = v.acls[i];
         if (st.stat_errno == 0 && S_ISSOCK(st.mode) && (p.mode != app::Mode::Drop || p.target)) {
             s.predicted_known = true;
-            s.predicted = may_write(st.mode, st.uid, st.gid, s.acl.entries, app_uid, app_gid, app_groups);
+            s.predicted = socket::may_write(st.mode, st.uid, st.gid, s.acl.entries, app_uid, app_gid, app_groups);
         }
         s.required = o.require_socket || st.stat_errno != ENOENT;
         if (st.stat_errno == ENOENT) s.probe_note = "absent: nothing to probe";
@@ -442,13 +444,15 @@ Report build_report(const config::Options& o, const app::Facts& f, const app::Pl
         probs.push_back({Severity::Error, "missing-capabilities", "",
                          "started as root without the capabilities the drop needs (CAP_SETUID, CAP_SETGID, "
                          "CAP_SETPCAP): e.g. docker run --cap-drop ALL",
-                         fix_capabilities(!f.cap_setuid, !f.cap_setgid, !f.cap_setpcap)});
-    for (const auto& s : r.sockets) socket_problems(s, o, f.overflow_gid, ident, probs);
+                         fix_capabilities(!f.cap_setuid, !f.cap_setgid, !f.cap_setpcap, p.drop.uid, p.drop.gid,
+                                          p.drop.groups)});
+    for (const auto& s : r.sockets) socket_problems(s, o, f.overflow_gid, f.identity_gid_map, ident, probs);
     if (v.probe.identity_error) {
         Fix fx;
         if (v.current.userns.setgroups == "deny")
             fx.other = "this user namespace denies setgroups(2) (/proc/self/setgroups is 'deny'): start the "
-                       "container as the target user instead (docker run --user UID:GID --group-add GID)";
+                       "container as the target user instead (" + run_as_target(p.drop.uid, p.drop.gid, p.drop.groups) +
+                       ")";
         probs.push_back({Severity::Error, "drop-failed", "",
                          "the probe could not take the app's identity the way a real start would: " +
                              v.probe.identity_error->message(),

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "app/plan.hpp"
-#include "check/acl.hpp"
+#include "socket/acl.hpp"
 #include "check/current.hpp"
 #include "check/etc_state.hpp"
 #include "check/fixes.hpp"
@@ -42,7 +42,7 @@ inline constexpr const char* schema_id = "stepdown-check/1";
 // What check itself read from the system (Facts are the real start's).
 struct SystemView {
     CurrentIdentity current;
-    std::vector<AclRead> acls;        // parallel to plan.sockets
+    std::vector<socket::AclRead> acls;        // parallel to plan.sockets
     EtcState etc;
     ProbeOutcome probe;
     std::string probe_not_run;        // why the probe was not run ("" when it ran or failed)
@@ -69,9 +69,9 @@ struct SocketReport {
     std::string type;                 // "socket", "directory", ...; "absent"; "unknown" (stat failed)
     std::string owner_name;           // from /etc/passwd, "" when none
     std::string group_name;           // from /etc/group, "" when none
-    AclRead acl;
+    socket::AclRead acl;
     bool predicted_known = false;     // the permission bits/ACL could be judged
-    Access predicted;                 // what mode + ACL say for the app's identity
+    socket::Access predicted;                 // what mode + ACL say for the app's identity
     bool required = false;
     PingResult probe;                 // status Skipped when not probed
     std::string probe_note;           // why skipped
@@ -87,6 +87,7 @@ struct TargetReport {
     std::optional<std::string> name;  // passwd entry name
     std::optional<std::string> home;
     std::vector<gid_t> extra_groups;  // --groups
+    std::vector<gid_t> runtime_groups;  // kept from the runtime's (docker run --group-add)
 };
 
 struct GroupEditReport {

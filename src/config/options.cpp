@@ -91,6 +91,7 @@ enum LongOnly : int {
     opt_grace,
     opt_keep_cap,
     opt_force_keep_cap,
+    opt_no_runtime_groups,
 };
 
 // The long options. Not getopt's `struct option` table itself: its name
@@ -122,6 +123,7 @@ constexpr LongOption long_options[] = {
     {"grace", required_argument, opt_grace},
     {"keep-cap", required_argument, opt_keep_cap},
     {"force-keep-cap", no_argument, opt_force_keep_cap},
+    {"no-runtime-groups", no_argument, opt_no_runtime_groups},
 };
 
 // The name a created group gets: the same rule as the planner's
@@ -147,7 +149,7 @@ constexpr char known_env[][28] = {
     "STEPDOWN_ALLOW_ROOT_TARGET", "STEPDOWN_REQUIRE_SOCKET", "STEPDOWN_ALLOW_NEW_PRIVS",
     "STEPDOWN_INIT",          "STEPDOWN_LOG_LEVEL",      "STEPDOWN_LOG_FORMAT",
     "STEPDOWN_EXIT_REMAP",    "STEPDOWN_GRACE",          "STEPDOWN_KEEP_CAPS",
-    "STEPDOWN_FORCE_KEEP_CAP",
+    "STEPDOWN_FORCE_KEEP_CAP", "STEPDOWN_RUNTIME_GROUPS",
 };
 
 // Environment first (flags override it below).
@@ -181,6 +183,7 @@ Status apply_env(Options& o, const std::map<std::string, std::string>& env) {
         {"STEPDOWN_ALLOW_NEW_PRIVS", &o.allow_new_privs},
         {"STEPDOWN_INIT", &o.force_init},
         {"STEPDOWN_FORCE_KEEP_CAP", &o.force_keep_cap},
+        {"STEPDOWN_RUNTIME_GROUPS", &o.runtime_groups},
     };
     for (const auto& b : bools) {
         if (auto v = get(env, b.name)) {
@@ -305,6 +308,7 @@ Result<Options> parse(int argc, char* const argv[], const std::map<std::string, 
             case 'G': o.groups = arg; o.drop = true; break;
             case opt_group_name: o.group_name = arg; break;
             case opt_allow_gid0: o.allow_gid0 = true; break;
+            case opt_no_runtime_groups: o.runtime_groups = false; break;
             case opt_allow_root_target: o.allow_root_target = true; break;
             case opt_require_socket: o.require_socket = true; break;
             case opt_allow_new_privs: o.allow_new_privs = true; break;
@@ -406,6 +410,9 @@ identity
                            uid:group (STEPDOWN_USER; default 1000:1000)
   -G, --groups LIST        extra supplementary groups, names or numbers,
                            comma-separated (STEPDOWN_GROUPS)
+      --no-runtime-groups  started as root, do not keep the groups the runtime
+                           added (docker run --group-add, compose group_add,
+                           Kubernetes supplementalGroups) (STEPDOWN_RUNTIME_GROUPS=0)
       --group-name NAME    name for a group created for the socket GID
                            (STEPDOWN_GROUP_NAME; default docker)
       --allow-root-target  allow target uid 0 or gid 0 (STEPDOWN_ALLOW_ROOT_TARGET=1)

@@ -26,6 +26,10 @@ struct Options {
     std::string groups;  // --groups LIST (names or numbers, comma-separated)
     std::string group_name = "docker";
     bool allow_root_target = false;
+    // Keep the supplementary groups the container runtime gave the root start
+    // (docker run --group-add, compose group_add, Kubernetes supplementalGroups);
+    // --no-runtime-groups, STEPDOWN_RUNTIME_GROUPS=0 turn it off.
+    bool runtime_groups = true;
 
     // sockets
     std::vector<std::string> socket_flags;     // -S, repeatable

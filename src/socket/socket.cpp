@@ -22,14 +22,18 @@ std::string octal_mode(mode_t mode) {
     return buf;
 }
 
-// Whether the permission bits let (uid, groups) connect: connect(2) on a unix
-// socket needs write permission on the socket file.
-bool may_connect(const SocketStat& st, const Identity& who) {
-    if (st.uid == who.uid) return (st.mode & S_IWUSR) != 0;
-    bool member = st.gid == who.gid;
-    for (gid_t g : who.groups) member = member || g == st.gid;
-    if (member) return (st.mode & S_IWGRP) != 0;
-    return (st.mode & S_IWOTH) != 0;
+// Whether (uid, gid, groups) may connect: connect(2) on a unix socket needs
+// write permission on the socket file, judged by the kernel's rule over the
+// mode and the ACL (may_write, the same function --check reports with).
+Access may_connect(const SocketStat& st, uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
+    return may_write(st.mode, st.uid, st.gid, st.acl.entries, uid, gid, groups);
+}
+
+// The ACL's user: entry for uid, if it has one.
+const AclEntry* acl_user_entry(const SocketStat& st, uid_t uid) {
+    for (const auto& e : st.acl.entries)
+        if (e.tag == AclTag::User && e.id == uid) return &e;
+    return nullptr;
 }
 
 }  // namespace
@@ -50,6 +54,8 @@ const char* row_name(Row r) {
         case Row::StatFailed: return "stat-failed";
         case Row::NotSocket: return "not-a-socket";
         case Row::OwnerIsTarget: return "owner-is-target";
+        case Row::AclUser: return "acl-user";
+        case Row::AclUserDenied: return "acl-user-denied";
         case Row::AlreadyMember: return "already-member";
         case Row::WorldWritable: return "world-writable";
         case Row::Gid0Refused: return "gid0-refused";
@@ -131,6 +137,7 @@ SocketStat inspect(const std::string& path) {
     s.mode = st.st_mode;
     s.uid = st.st_uid;
     s.gid = st.st_gid;
+    s.acl = read_acl(path);
     return s;
 }
 
@@ -145,6 +152,27 @@ gid_t read_overflow_gid() {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
     auto v = parse_id(text);
     return v ? static_cast<gid_t>(*v) : 65534;
+}
+
+bool read_identity_gid_map() {
+    const int fd = ::open("/proc/self/gid_map", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    char buf[256] = {};
+    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return false;
+    // The kernel pads the fields with spaces: "         0          0 4294967295\n".
+    std::vector<std::string_view> fields;
+    std::string_view text(buf, static_cast<std::size_t>(n));
+    while (!text.empty()) {
+        const auto start = text.find_first_not_of(" \n");
+        if (start == std::string_view::npos) break;
+        text.remove_prefix(start);
+        const auto end = text.find_first_of(" \n");
+        fields.push_back(text.substr(0, end));
+        text.remove_prefix(end == std::string_view::npos ? text.size() : end);
+    }
+    return fields.size() == 3 && fields[0] == "0" && fields[1] == "0" && fields[2] == "4294967295";
 }
 
 std::string group_add_fix(gid_t gid) {
@@ -192,16 +220,26 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
         return d;
     }
     const std::string mode = octal_mode(st.mode);
-    const std::string owner = "owner " + std::to_string(st.uid) + ", group " + gid + ", mode " + mode;
+    std::string owner = "owner " + std::to_string(st.uid) + ", group " + gid + ", mode " + mode;
+    if (!st.acl.entries.empty()) {
+        // With an ACL the mode's group bits are the mask: show what decides.
+        std::string entries;
+        for (const auto& e : st.acl.entries) entries += (entries.empty() ? "" : ",") + format_acl_entry(e);
+        owner += ", acl " + entries;
+    }
+    // A socket of the overflow GID in a user namespace: its real group is not
+    // mapped here, so no group of ours can be it. In the initial namespace
+    // (gid_map "0 0 4294967295") every GID is mapped and 65534 is a group.
+    const bool unmapped = st.gid == policy.overflow_gid && !policy.identity_gid_map;
 
     if (!policy.started_as_root) {
-        if (may_connect(st, target)) {
+        if (may_connect(st, target.uid, target.gid, target.groups).allowed) {
             d.row = Row::Accessible;
             d.message = where + " (" + owner + ") is usable by uid " + std::to_string(target.uid);
             return d;
         }
         d.row = Row::NeedsGroup;
-        if (st.gid == policy.overflow_gid) {
+        if (unmapped) {
             d.message = where + " (" + owner + ") has the kernel's overflow group " + gid +
                         ": its real group is not mapped into this user namespace (rootless Docker or Podman, "
                         "userns-remap), so no group can grant access";
@@ -220,9 +258,28 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
         return d;
     }
 
+    // The kernel's order: the owner, then an ACL user: entry for the uid, then
+    // the groups. The first two decide alone, so no group can change them.
+    const Access now = may_connect(st, target.uid, target.gid, target.groups);
+    const std::string uid = std::to_string(target.uid);
     if (st.uid == target.uid) {
         d.row = Row::OwnerIsTarget;
         d.message = where + " (" + owner + ") is owned by the target uid; nothing to grant";
+        return d;
+    }
+    if (const AclEntry* e = acl_user_entry(st, target.uid)) {
+        if (now.allowed) {
+            d.row = Row::AclUser;
+            d.message = where + " (" + owner + "): its ACL entry '" + format_acl_entry(*e) +
+                        "' lets the target uid connect; nothing to grant";
+            return d;
+        }
+        d.row = Row::AclUserDenied;
+        d.message = where + " (" + owner + "): its ACL entry '" + format_acl_entry(*e) +
+                    "' denies the target uid write (" + now.via + "), and no group can change that; not granted";
+        d.fix = "on the host: setfacl -m u:" + uid + ":rw " + q(ref.path) + " (with the mask: setfacl -m m::rw " +
+                q(ref.path) + ")";
+        fatal_if_required(exit_code::unavailable);
         return d;
     }
     bool member = st.gid == target.gid;
@@ -232,16 +289,45 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
         d.message = where + " (" + owner + "): group " + gid + " is already the target's; nothing to grant";
         return d;
     }
-    if ((st.mode & S_IWOTH) != 0) {
+    if (now.allowed) {
+        // Not the owner, no user: entry, not in the socket's group: either a
+        // group of the target has an ACL group: entry that allows write, or
+        // everyone may connect.
+        bool acl_group = false;
+        for (const auto& e : st.acl.entries) {
+            if (e.tag != AclTag::Group) continue;
+            acl_group = acl_group || e.id == target.gid;
+            for (gid_t g : target.groups) acl_group = acl_group || e.id == g;
+        }
+        if (acl_group) {
+            d.row = Row::AlreadyMember;
+            d.message = where + " (" + owner + "): the target's groups already allow write (" + now.via +
+                        "); nothing to grant";
+            return d;
+        }
         d.row = Row::WorldWritable;
         d.message = where + " (" + owner + ") lets everyone connect; nothing to grant";
         return d;
     }
-    if ((st.mode & S_IWGRP) == 0) {
+    // Would the socket's group help? Judged by the group's own entry: with an
+    // ACL the mode's group bits are the mask, not the group's permission.
+    std::vector<gid_t> with_gid = target.groups;
+    with_gid.push_back(st.gid);
+    const Access granted = may_connect(st, target.uid, target.gid, with_gid);
+    if (!granted.allowed) {
+        // With an ACL, say which entries take the write away.
+        std::string entries;
+        for (const auto& e : st.acl.entries)
+            if (e.tag == AclTag::GroupObj || e.tag == AclTag::Mask)
+                entries += (entries.empty() ? "" : ", ") + format_acl_entry(e);
         d.row = Row::GroupNotWritable;
-        d.message = where + " (" + owner + ") gives its group no write permission, so group " + gid +
-                    " would not help; not granted";
-        d.fix = "make the socket group-writable on the host (chmod 660), or run as its owner";
+        d.message = where + " (" + owner + ") gives group " + gid + " no write permission" +
+                    (entries.empty() ? "" : " (acl " + entries + ")") + ", so granting it would not help; not granted";
+        d.fix = st.acl.entries.empty()
+                    ? "on the host: chmod g+w " + q(ref.path) + " (mode 0660), or give uid " + uid +
+                          " its own entry: setfacl -m u:" + uid + ":rw " + q(ref.path)
+                    : "on the host: setfacl -m g:" + gid + ":rw " + q(ref.path) + ", or give uid " + uid +
+                          " its own entry: setfacl -m u:" + uid + ":rw " + q(ref.path);
         fatal_if_required(exit_code::unavailable);
         return d;
     }
@@ -250,8 +336,9 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
             d.row = Row::Gid0Refused;
             d.message = where + " (" + owner + ") belongs to group 0 (root); refusing to make the app a member "
                         "of root's group";
-            d.fix = "give the socket a dedicated group on the host (the usual 'docker' group), use a socket "
-                    "proxy, or accept the risk with --allow-gid0 (STEPDOWN_ALLOW_GID0=1)";
+            d.fix = "STEPDOWN_ALLOW_GID0=1 (docker run -e STEPDOWN_ALLOW_GID0=1; the flag --allow-gid0 when "
+                    "stepdown's arguments are yours) accepts the risk; better: give the socket a dedicated group on "
+                    "the host (the usual 'docker' group) or use a socket proxy";
             d.fatal = true;
             d.exit_code = exit_code::refused;
             return d;
@@ -262,7 +349,7 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
                     "was given: the app is now a member of root's group";
         return d;
     }
-    if (st.gid == policy.overflow_gid) {
+    if (unmapped) {
         d.row = Row::OverflowGid;
         d.message = where + " (" + owner + ") has the kernel's overflow group " + gid +
                     ": its real group is not mapped into this user namespace (rootless Docker or Podman, "

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "socket/acl.hpp"
 
 namespace stepdown::socket {
 
@@ -33,12 +34,15 @@ Result<std::vector<SocketRef>> choose(const std::vector<std::string>& flag_paths
                                       const std::optional<std::string>& docker_host,
                                       std::string* note);
 
-// What stat(2) (following symlinks, e.g. /var/run -> /run) said.
+// What stat(2) (following symlinks, e.g. /var/run -> /run) said, and the
+// socket's POSIX ACL: with an ACL the mode's group bits are only the mask, so
+// who may connect is decided from the ACL entries (may_write).
 struct SocketStat {
     int stat_errno = 0;  // 0 when stat succeeded
     mode_t mode = 0;     // full st_mode
     uid_t uid = 0;
     gid_t gid = 0;
+    AclRead acl = {};    // entries empty: no extended ACL (or unreadable: the mode decides)
 };
 SocketStat inspect(const std::string& path);
 
@@ -51,12 +55,16 @@ enum class Row {
     StatFailed,      // other stat error (EACCES, ELOOP, ENAMETOOLONG, ENOTDIR): as Absent
     NotSocket,       // exists but is not a socket: fatal, names the type
     OwnerIsTarget,   // socket owner uid is the target uid: nothing to grant
-    AlreadyMember,   // socket GID is the target's primary or a --groups GID: nothing to grant
+    AclUser,         // an ACL user: entry for the target uid allows write: nothing to grant
+    AclUserDenied,   // an ACL user: entry for the target uid denies write: no group can help
+    AlreadyMember,   // the target's primary or a --groups GID is the socket's group or
+                     // has an ACL group: entry that allows write: nothing to grant
     WorldWritable,   // mode allows everyone to connect: nothing to grant
     Gid0Refused,     // socket GID 0 without --allow-gid0: fatal, names the opt-in
     Gid0Granted,     // socket GID 0 with --allow-gid0: granted, loud warning
     OverflowGid,     // GID is the kernel overflow gid (unmapped in a user namespace): not granted
-    GroupNotWritable,// group bits lack write: granting would not help; not granted, warned
+    GroupNotWritable,// the group lacks write (mode, or its ACL group:: entry after the mask):
+                     // granting would not help; not granted, warned
     Grant,           // the normal case: the GID is granted as a supplementary group
     // Started non-root (no drop possible): the current identity is judged instead.
     Accessible,      // the current identity can connect already
@@ -75,6 +83,9 @@ struct Policy {
     bool require_socket = false;
     bool started_as_root = true;  // false: judge the current identity, grant nothing
     gid_t overflow_gid = 65534;
+    // /proc/self/gid_map is the initial namespace's full identity map: every
+    // GID is mapped, so the overflow GID is a group like any other there.
+    bool identity_gid_map = false;
 };
 
 struct Decision {
@@ -92,6 +103,12 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
 
 // /proc/sys/kernel/overflowgid, 65534 when unreadable.
 gid_t read_overflow_gid();
+
+// Whether /proc/self/gid_map is "0 0 4294967295", the initial user
+// namespace's map. Unreadable or anything else: false (a socket of the
+// overflow GID is then taken to be unmapped, as before user namespaces were
+// told apart).
+bool read_identity_gid_map();
 
 // The hint block for giving GID to an identity from outside: docker run,
 // compose and Kubernetes forms.

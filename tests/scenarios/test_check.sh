@@ -353,18 +353,41 @@ case_gid0() {
 }
 check "gid 0: refused (77) with the opt-in and a proxy named; granted with --allow-gid0 (warning)" case_gid0
 
-case_overflow() {
+# In the initial user namespace every GID is mapped: 65534 is a group like
+# any other, granted, and the probe proves access.
+case_overflow_initial_ns() {
+  [[ $(tr -s ' ' </proc/self/gid_map) == " 0 0 4294967295" ]] ||
+    skip "this runner is not in the initial user namespace (gid_map: $(tr -s ' ' </proc/self/gid_map))"
   make_socket docker.sock 0 65534 0660
   check_json -S "$(S docker.sock)"
+  assert_status 0
+  assert_valid_json
+  assert_json current.user_namespace.gid_map '[{"inside":0,"outside":0,"count":4294967295}]'
+  assert_json sockets.0.decision.row grant
+  assert_json sockets.0.decision.grant true
+  assert_json sockets.0.probe.status ok
+  check_text -S "$(S docker.sock)"
+  assert_status 0
+  assert_not_contains "$RUN_OUT" "--userns=host"
+}
+check "gid 65534 in the initial user namespace: granted, the probe connects (0)" case_overflow_initial_ns
+
+# In a user namespace mapping only root, the socket's group is unmapped.
+case_overflow() {
+  make_socket docker.sock 0 988 0660
+  run in_ns unshare --user --map-root-user true
+  [[ $RUN_STATUS == 0 ]] || skip "cannot create a user namespace here: $RUN_ERR"
+  run in_ns unshare --user --map-root-user "$STEPDOWN" --check --json --require-socket -S "$(S docker.sock)"
   assert_status 69
   assert_valid_json
+  assert_json sockets.0.group.gid 65534
   assert_json sockets.0.decision.row overflow-gid
   assert_json sockets.0.decision.grant false
-  assert_json sockets.0.probe.errno EACCES
   assert_contains "$(json_get 'problems[code=overflow-gid].message')" "user namespace"
   assert_contains "$(json_get 'problems[code=overflow-gid].fix.other')" "socket proxy"
+  assert_json 'problems[code=overflow-gid].fix.docker_run' "--userns=host (when the daemon runs with userns-remap)"
 }
-check "overflow gid 65534: not granted, explained, the probe proves no access (69)" case_overflow
+check "overflow gid 65534 in a user namespace: not granted, explained (69)" case_overflow
 
 case_group_not_writable() {
   make_socket docker.sock 0 988 0640
@@ -420,12 +443,18 @@ case_acl() {
   assert_status 0
   assert_valid_json
   assert_json sockets.0.acl.entries '["user::rw-","user:1000:rw-","group::rw-","mask::rw-","other::---"]'
-  assert_json sockets.0.decision.row needs-group
+  assert_json sockets.0.decision.row accessible
   assert_json sockets.0.permission '{"allowed":true,"via":"acl user:1000:rw- (mask rw-)"}'
   assert_json sockets.0.probe.status ok
-  assert_json 'problems[code=access-despite-row].severity' note
+  # Started as root, the same entry means nothing to grant.
+  check_json -S "$(S acl.sock)"
+  assert_status 0
+  assert_json sockets.0.decision.row acl-user
+  assert_json sockets.0.decision.grant false
+  assert_json group_edit.status not-needed
+  assert_json sockets.0.probe.status ok
 }
-check "a POSIX ACL for uid 1000 is decoded and explains the access the probe finds (0)" case_acl
+check "a POSIX ACL for uid 1000 is decoded and decides the row, as the probe finds (0)" case_acl
 
 case_read_only_etc() {
   make_socket docker.sock 0 988 0660

@@ -119,6 +119,24 @@ case_extra_groups() {
 }
 check "--groups adds exactly the listed groups" case_extra_groups
 
+# The groups a runtime gives a root start (docker run --group-add 4242) are
+# kept; root's own (listed in the image's /etc/group) are not.
+case_runtime_groups() {
+  make_socket docker.sock 0 988 0660
+  run in_ns setpriv --groups 4242 "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report --ping "$(S docker.sock)"
+  assert_status 0
+  assert_dropped 988,4242
+  assert_report "ping:$(S docker.sock)" OK
+  run in_ns setpriv --groups 4242 "$STEPDOWN" --no-runtime-groups -S "$(S docker.sock)" -- "$PROBE" report
+  assert_status 0
+  assert_dropped 988
+  etc_write group "${BASE_GROUP}wheel:x:4242:root"$'\n'
+  run in_ns setpriv --groups 4242 "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report
+  assert_status 0
+  assert_dropped 988
+}
+check "runtime groups (setpriv --groups 4242, as docker run --group-add): kept; root's own and --no-runtime-groups: not" case_runtime_groups
+
 case_gid0_refused() {
   make_socket docker.sock 0 0 0660
   run in_ns "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report
@@ -139,17 +157,91 @@ case_gid0_allowed() {
 }
 check "gid 0 with STEPDOWN_ALLOW_GID0=1: granted with a loud warning" case_gid0_allowed
 
-case_overflow_gid() {
+# Real root in the initial user namespace (gid_map "0 0 4294967295"): every
+# GID is mapped, so 65534 is a group like any other and is granted.
+case_gid_65534_initial_ns() {
+  [[ $(tr -s ' ' </proc/self/gid_map) == " 0 0 4294967295" ]] ||
+    skip "this runner is not in the initial user namespace (gid_map: $(tr -s ' ' </proc/self/gid_map))"
   make_socket docker.sock 0 65534 0660
-  run in_ns "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report
+  run in_ns "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report --ping "$(S docker.sock)"
+  assert_status 0
+  assert_dropped 65534
+  assert_report "ping:$(S docker.sock)" OK
+  assert_not_contains "$RUN_ERR" "overflow"
+  assert_file_eq "$SCENARIO_ETC/group" "${BASE_GROUP}docker:x:65534:app"$'\n'
+}
+check "gid 65534 in the initial user namespace: granted like any group, app can ping" case_gid_65534_initial_ns
+
+# In a user namespace that maps only root (unshare --map-root-user), the
+# socket's real group 988 is unmapped and shows as the overflow GID 65534.
+case_overflow_gid_userns() {
+  require_cmd unshare
+  make_socket docker.sock 0 988 0660
+  run in_ns unshare --user --map-root-user "$PROBE" report
+  [[ $RUN_STATUS == 0 ]] || skip "cannot create a user namespace here: $RUN_ERR"
+  run in_ns unshare --user --map-root-user stat -c '%g' "$(S docker.sock)"
+  assert_eq 65534 "$RUN_OUT" "the socket's group as seen in the user namespace"
+  run in_ns unshare --user --map-root-user "$STEPDOWN" --require-socket -S "$(S docker.sock)" -- "$PROBE" report
+  assert_status 69
+  assert_contains "$RUN_ERR" "overflow group 65534"
+  assert_contains "$RUN_ERR" "user namespace"
+  assert_eq "" "$RUN_OUT" "the app must not run"
+  assert_file_eq "$SCENARIO_ETC/group" "$BASE_GROUP"
+}
+check "gid 65534 (overflow) in a user namespace: not granted, explained; fatal with --require-socket" case_overflow_gid_userns
+
+# POSIX ACLs decide who may connect; with an ACL the mode's group bits are
+# only the mask. The real start must use the same rule as --check.
+case_acl_group_cannot_write() {
+  require_cmd setfacl
+  etc_write group "${BASE_GROUP}shadow:x:42:"$'\n'
+  make_socket docker.sock 0 42 0660
+  setfacl -m g::---,g:999:rw,m::rw "$(S docker.sock)" ||
+    skip "cannot set a POSIX ACL on $SCENARIO_SOCK (filesystem without ACLs)"
+  assert_stat "$(S docker.sock)" '%a %u:%g' '660 0:42'
+  run in_ns "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report --ping "$(S docker.sock)"
   assert_status 0
   assert_dropped ""
-  assert_contains "$RUN_ERR" "user namespace"
-  assert_file_eq "$SCENARIO_ETC/group" "$BASE_GROUP"
+  assert_contains "$RUN_ERR" "group::---"
+  assert_contains "$RUN_ERR" "not granted"
+  assert_contains "$RUN_ERR" "setfacl -m g:42:rw"
+  assert_file_eq "$SCENARIO_ETC/group" "${BASE_GROUP}shadow:x:42:"$'\n' "/etc/group is not edited for a group that cannot write"
   run in_ns "$STEPDOWN" --require-socket -S "$(S docker.sock)" -- "$PROBE" report
   assert_status 69
+  assert_eq "" "$RUN_OUT" "the app must not run"
+  # --check decides with the same rule and says the same.
+  run in_ns "$STEPDOWN" --check -S "$(S docker.sock)"
+  assert_status 69
+  assert_contains "$RUN_OUT" "group-not-writable"
+  assert_file_eq "$SCENARIO_ETC/group" "${BASE_GROUP}shadow:x:42:"$'\n'
 }
-check "gid 65534 (overflow): not granted, explained; fatal with --require-socket" case_overflow_gid
+check "acl group::--- (mask rw-): group 42 cannot write, so it is not granted and /etc/group is not edited" case_acl_group_cannot_write
+
+case_acl_user_grants() {
+  require_cmd setfacl
+  make_socket docker.sock 0 0 0600
+  setfacl -m u:1000:rw "$(S docker.sock)" ||
+    skip "cannot set a POSIX ACL on $SCENARIO_SOCK (filesystem without ACLs)"
+  assert_stat "$(S docker.sock)" '%a %u:%g' '660 0:0'
+  run in_ns "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report --ping "$(S docker.sock)"
+  assert_status 0
+  assert_dropped ""
+  assert_report "ping:$(S docker.sock)" OK
+  assert_not_contains "$RUN_ERR" "group 0"
+  assert_file_eq "$SCENARIO_ETC/group" "$BASE_GROUP"
+  run in_ns "$STEPDOWN" --check -S "$(S docker.sock)"
+  assert_status 0
+  assert_contains "$RUN_OUT" "acl-user"
+  # The entry without write after the mask: no group can help, none is granted.
+  setfacl -m m::r "$(S docker.sock)"
+  run in_ns "$STEPDOWN" -S "$(S docker.sock)" -- "$PROBE" report --ping "$(S docker.sock)"
+  assert_status 0
+  assert_dropped ""
+  assert_contains "$RUN_ERR" "user:1000:rw-"
+  assert_contains "$RUN_ERR" "no group can change that"
+  assert_file_eq "$SCENARIO_ETC/group" "$BASE_GROUP"
+}
+check "acl user:1000:rw- on root:root 0600: nothing to grant, never the GID-0 refusal; app can ping" case_acl_user_grants
 
 case_group_not_writable() {
   make_socket docker.sock 0 988 0640

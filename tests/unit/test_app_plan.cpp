@@ -23,9 +23,11 @@ app::Facts root_facts(gid_t socket_gid, mode_t perm = 0660) {
     app::Facts f;
     f.euid = 0;
     f.egid = 0;
+    // Root's own groups, as the runtime gives them: 0 and the groups that
+    // list root in the image's /etc/group.
     f.groups = {0, 1, 2};
     f.passwd = userdb::parse_passwd("root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
-    f.group = userdb::parse_group("root:x:0:\napp:x:1000:\n");
+    f.group = userdb::parse_group("root:x:0:\ndaemon:x:1:root\nbin:x:2:root,app\napp:x:1000:\n");
     f.group_exists = true;
     f.socket_refs = {{"/var/run/docker.sock", socket::Origin::Default}};
     f.socket_stats = {{0, static_cast<mode_t>(S_IFSOCK | perm), 0, socket_gid}};
@@ -85,6 +87,57 @@ TEST_CASE("refusals: gid 0, root target, missing capabilities, setuid install", 
     auto suid = app::make_plan(options({"stepdown", "app"}), s);
     REQUIRE(suid.fatal);
     CHECK_THAT(suid.fatal->message(), Catch::Contains("set-user-ID"));
+}
+
+TEST_CASE("root start: the groups the runtime added are kept, root's own are not", "[plan]") {
+    // docker run --group-add 4242 (compose group_add, Kubernetes supplementalGroups).
+    auto f = root_facts(988);
+    f.groups = {0, 1, 2, 4242};
+    auto p = app::make_plan(options({"stepdown", "app"}), f);
+    REQUIRE_FALSE(p.fatal);
+    CHECK(p.runtime_groups == std::vector<gid_t>{4242});
+    CHECK(p.drop.groups == std::vector<gid_t>{988, 4242});
+
+    // Turned off by the flag or the variable: only the socket's group.
+    auto off = app::make_plan(options({"stepdown", "--no-runtime-groups", "app"}), f);
+    REQUIRE_FALSE(off.fatal);
+    CHECK(off.runtime_groups.empty());
+    CHECK(off.drop.groups == std::vector<gid_t>{988});
+
+    // A runtime group that is the socket's group: already a member, no /etc edit.
+    auto same = app::make_plan(options({"stepdown", "app"}), [&] {
+        auto g = root_facts(988);
+        g.groups = {0, 988};
+        return g;
+    }());
+    REQUIRE_FALSE(same.fatal);
+    REQUIRE(same.sockets.size() == 1);
+    CHECK(same.sockets[0].row == socket::Row::AlreadyMember);
+    CHECK_FALSE(same.group_edit);
+    CHECK(same.drop.groups == std::vector<gid_t>{988});
+}
+
+TEST_CASE("refusal fixes name the real numbers", "[plan]") {
+    // --cap-drop ALL: the alternative start names the target and its groups.
+    auto f = root_facts(988);
+    f.cap_setuid = f.cap_setgid = f.cap_setpcap = false;
+    auto caps = app::make_plan(options({"stepdown", "app"}), f);
+    REQUIRE(caps.fatal);
+    CHECK_THAT(caps.fatal->message(), Catch::Contains("docker run --user 1000:1000 --group-add 988"));
+    CHECK_THAT(caps.fatal->message(), !Catch::Contains("--group-add GID"));
+
+    // GID 0: the form that works under ENTRYPOINT ["stepdown", "--"] comes first.
+    auto gid0 = app::make_plan(options({"stepdown", "app"}), root_facts(0));
+    REQUIRE(gid0.fatal);
+    const std::string m = gid0.fatal->message();
+    const auto env = m.find("STEPDOWN_ALLOW_GID0=1");
+    const auto flag = m.find("--allow-gid0");
+    REQUIRE(env != std::string::npos);
+    REQUIRE(flag != std::string::npos);
+    CHECK(env < flag);
+    auto groups0 = app::make_plan(options({"stepdown", "-G", "0", "app"}), root_facts(988));
+    REQUIRE(groups0.fatal);
+    CHECK(groups0.fatal->message().find("STEPDOWN_ALLOW_GID0=1") < groups0.fatal->message().find("--allow-gid0"));
 }
 
 TEST_CASE("non-root start: nothing to drop, the fix is hinted, not fatal", "[plan]") {

@@ -209,18 +209,23 @@ TEST_CASE("check, started non-root: needs-group gives the three forms of --group
     CHECK(std::string(socket::row_name(fine.r.sockets[0].decision.row)) == "accessible");
 }
 
-TEST_CASE("check: an ACL that grants access turns needs-group into a note", "[check][report]") {
+TEST_CASE("check: an ACL that grants access is decided by the start's own rule", "[check][report]") {
+    // The plan and the report see the same ACL (socket::inspect read it once):
+    // started non-root, the user:1000 entry makes the socket accessible.
     const auto o = options({});
     auto f = facts(1000, sock(0, 988, 0660));
+    f.socket_stats[0].acl.extended = true;
+    f.socket_stats[0].acl.entries = {{socket::AclTag::UserObj, 0, 6}, {socket::AclTag::User, 1000, 6},
+                                     {socket::AclTag::GroupObj, 0, 6}, {socket::AclTag::Mask, 0, 6},
+                                     {socket::AclTag::Other, 0, 0}};
     const auto p = app::make_plan(o, f);
+    REQUIRE(p.sockets.size() == 1);
+    CHECK(std::string(socket::row_name(p.sockets[0].row)) == "accessible");
     auto v = view(p, {ping(PingStatus::Ok, 0, 200, "200 OK")});
-    v.acls[0].extended = true;
-    v.acls[0].entries = {{check::AclTag::UserObj, 0, 6}, {check::AclTag::User, 1000, 6}, {check::AclTag::GroupObj, 0, 6},
-                         {check::AclTag::Mask, 0, 6},    {check::AclTag::Other, 0, 0}};
+    v.acls[0] = f.socket_stats[0].acl;
     const auto r = check::build_report(o, f, p, v);
     CHECK(r.verdict == Verdict::Ok);
-    REQUIRE(problem(r, "access-despite-row") != nullptr);
-    CHECK_THAT(problem(r, "access-despite-row")->message, Catch::Contains("acl user:1000:rw-"));
+    CHECK(r.sockets[0].predicted.via == "acl user:1000:rw- (mask rw-)");
     const auto json = check::render_json(r);
     CHECK_THAT(json, Catch::Contains(R"("entries":["user::rw-","user:1000:rw-","group::rw-","mask::rw-","other::---"])"));
 }
@@ -427,5 +432,8 @@ TEST_CASE("check formatting helpers", "[check][report]") {
     CHECK(check::format_gid_list({}) == "none");
     CHECK(check::format_gid_list({988, 999}) == "988,999");
     CHECK(check::fix_group_add(988).kubernetes == "securityContext.supplementalGroups: [988]");
-    CHECK(check::fix_capabilities(true, false, true).compose == "cap_add: [SETUID, SETPCAP]");
+    CHECK(check::fix_capabilities(true, false, true, 1000, 1000, {988}).compose == "cap_add: [SETUID, SETPCAP]");
+    // The alternative names the real identity and groups, never a placeholder.
+    CHECK_THAT(check::fix_capabilities(true, true, true, 1000, 1000, {988}).other,
+               Catch::EndsWith("docker run --user 1000:1000 --group-add 988"));
 }

@@ -274,4 +274,19 @@ TEST_CASE("help describes -v as making the output more verbose, and lists -l", "
     const std::string help = config::help_text();
     CHECK_THAT(help, Catch::Contains("more verbose"));
     CHECK_THAT(help, Catch::Contains("  -l "));
+
+TEST_CASE("runtime groups: kept by default, --no-runtime-groups and STEPDOWN_RUNTIME_GROUPS=0 drop them", "[config]") {
+    auto def = parse({"stepdown", "app"});
+    REQUIRE(def);
+    CHECK(def->runtime_groups);
+    auto flag = parse({"stepdown", "--no-runtime-groups", "app"});
+    REQUIRE(flag);
+    CHECK_FALSE(flag->runtime_groups);
+    auto env = parse({"stepdown", "app"}, {{"STEPDOWN_RUNTIME_GROUPS", "0"}});
+    REQUIRE(env);
+    CHECK_FALSE(env->runtime_groups);
+    CHECK(env->warnings.empty());  // a known variable
+    CHECK_FALSE(parse({"stepdown", "app"}, {{"STEPDOWN_RUNTIME_GROUPS", "sometimes"}}));
+    CHECK_THAT(config::help_text(), Catch::Contains("--no-runtime-groups"));
+    CHECK_THAT(config::help_text(), Catch::Contains("STEPDOWN_RUNTIME_GROUPS=0"));
 }

@@ -65,6 +65,103 @@ TEST_CASE("socket decision table, started as root", "[socket]") {
     }
 }
 
+namespace {
+socket::SocketStat with_acl(socket::SocketStat st, std::vector<socket::AclEntry> entries) {
+    st.acl.extended = true;
+    st.acl.entries = std::move(entries);
+    return st;
+}
+using socket::AclTag;
+}  // namespace
+
+// With an ACL the mode's group bits are the mask: the rows are decided by
+// the entries, with the same function --check reports with (may_write).
+TEST_CASE("socket decision table with POSIX ACLs, started as root", "[socket][acl]") {
+    socket::Policy root;
+    socket::Policy req = root;
+    req.require_socket = true;
+    // root:42 0660, group::--- group:999:rw- mask::rw-: group 42 cannot write.
+    const auto group_denied = with_acl(sock(0, 42, 0660), {{AclTag::UserObj, 0, 6}, {AclTag::GroupObj, 0, 0},
+                                                           {AclTag::Group, 999, 6}, {AclTag::Mask, 0, 6},
+                                                           {AclTag::Other, 0, 0}});
+    auto d = socket::decide(ref, group_denied, target, root);
+    CHECK(d.row == Row::GroupNotWritable);
+    CHECK_FALSE(d.grant);
+    CHECK_FALSE(d.fatal);
+    CHECK_THAT(d.message, Catch::Contains("group::---"));
+    CHECK_THAT(d.fix, Catch::Contains("setfacl -m g:42:rw '/var/run/docker.sock'"));
+    CHECK_THAT(d.fix, Catch::Contains("setfacl -m u:1000:rw '/var/run/docker.sock'"));
+    auto dreq = socket::decide(ref, group_denied, target, req);
+    CHECK(dreq.fatal);
+    CHECK(dreq.exit_code == exit_code::unavailable);
+    // The named group of that ACL would be a member by --groups: nothing to grant.
+    auto named = socket::decide(ref, group_denied, {1000, 1000, {999}}, root);
+    CHECK(named.row == Row::AlreadyMember);
+    CHECK_FALSE(named.grant);
+
+    // root:root 0600 + user:1000:rw- (the mode then shows the mask: 0660):
+    // the ACL already lets the app in; never the GID-0 row.
+    const auto user_ok = with_acl(sock(0, 0, 0660), {{AclTag::UserObj, 0, 6}, {AclTag::User, 1000, 6},
+                                                     {AclTag::GroupObj, 0, 0}, {AclTag::Mask, 0, 6},
+                                                     {AclTag::Other, 0, 0}});
+    auto u = socket::decide(ref, user_ok, target, root);
+    CHECK(u.row == Row::AclUser);
+    CHECK_FALSE(u.grant);
+    CHECK_FALSE(u.fatal);
+    CHECK_THAT(u.message, Catch::Contains("user:1000:rw-"));
+
+    // The target's entry without write after the mask: no group can help.
+    auto masked = user_ok;
+    masked.acl.entries[3].perm = 4;  // mask::r--
+    masked.mode = S_IFSOCK | 0640;
+    auto m = socket::decide(ref, masked, target, root);
+    CHECK(m.row == Row::AclUserDenied);
+    CHECK_FALSE(m.grant);
+    CHECK_FALSE(m.fatal);
+    CHECK(socket::decide(ref, masked, target, req).fatal);
+
+    // group::rw- with the mask rw-: granting the socket's group works as before.
+    const auto group_ok = with_acl(sock(0, 988, 0660), {{AclTag::UserObj, 0, 6}, {AclTag::GroupObj, 0, 6},
+                                                        {AclTag::Group, 1500, 4}, {AclTag::Mask, 0, 6},
+                                                        {AclTag::Other, 0, 0}});
+    auto g = socket::decide(ref, group_ok, target, root);
+    CHECK(g.row == Row::Grant);
+    CHECK(g.grant);
+    // A named group entry of the target without write does not hide the grant.
+    auto g2 = socket::decide(ref, group_ok, {1000, 1000, {1500}}, root);
+    CHECK(g2.row == Row::Grant);
+
+    // root:0 with group::rw- only by the mask (group::---): not GID 0's refusal, not granted.
+    const auto gid0_acl = with_acl(sock(0, 0, 0660), {{AclTag::UserObj, 0, 6}, {AclTag::GroupObj, 0, 0},
+                                                      {AclTag::Group, 999, 6}, {AclTag::Mask, 0, 6},
+                                                      {AclTag::Other, 0, 0}});
+    CHECK(socket::decide(ref, gid0_acl, target, root).row == Row::GroupNotWritable);
+
+    // Started non-root, the same rule: the user entry makes it accessible.
+    socket::Policy nonroot;
+    nonroot.started_as_root = false;
+    CHECK(socket::decide(ref, user_ok, target, nonroot).row == Row::Accessible);
+    CHECK(socket::decide(ref, group_denied, {1000, 1000, {42}}, nonroot).row == Row::NeedsGroup);
+}
+
+// The overflow GID is an unmapped group only inside a user namespace.
+TEST_CASE("socket GID 65534 in the initial user namespace is a group like any other", "[socket]") {
+    socket::Policy initial;
+    initial.identity_gid_map = true;
+    auto d = socket::decide(ref, sock(0, 65534, 0660), target, initial);
+    CHECK(d.row == Row::Grant);
+    CHECK(d.grant);
+    socket::Policy nested;  // gid_map not the identity: rootless, userns-remap
+    auto n = socket::decide(ref, sock(0, 65534, 0660), target, nested);
+    CHECK(n.row == Row::OverflowGid);
+    CHECK_FALSE(n.grant);
+    // Non-root in the initial namespace: the ordinary group-add hint.
+    initial.started_as_root = false;
+    auto h = socket::decide(ref, sock(0, 65534, 0660), target, initial);
+    CHECK(h.row == Row::NeedsGroup);
+    CHECK_THAT(h.fix, Catch::Contains("--group-add 65534"));
+}
+
 TEST_CASE("refusals name the exact fix", "[socket]") {
     socket::Policy root;
     auto d0 = socket::decide(ref, sock(0, 0, 0660), target, root);
@@ -73,6 +170,10 @@ TEST_CASE("refusals name the exact fix", "[socket]") {
     CHECK_THAT(dir.message, Catch::Contains("is a directory, not a socket"));
     auto mode = socket::decide(ref, sock(0, 988, 0640), target, root);
     CHECK_THAT(mode.message, Catch::Contains("mode 0640"));
+    CHECK_THAT(mode.fix, Catch::Contains("chmod g+w '/var/run/docker.sock'"));
+    CHECK_THAT(mode.fix, Catch::Contains("setfacl -m u:1000:rw '/var/run/docker.sock'"));
+    // Under ENTRYPOINT ["stepdown", "--"] flags cannot be added: the variable comes first.
+    CHECK(d0.fix.find("STEPDOWN_ALLOW_GID0=1") < d0.fix.find("--allow-gid0"));
 }
 
 TEST_CASE("started non-root: judge the current identity and hint every runtime's fix", "[socket]") {

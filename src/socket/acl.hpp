@@ -16,7 +16,7 @@
 
 #include "base/result.hpp"
 
-namespace stepdown::check {
+namespace stepdown::socket {
 
 enum class AclTag : std::uint16_t {
     UserObj = 0x01,
@@ -72,4 +72,4 @@ struct Access {
 Access may_write(mode_t mode, uid_t owner, gid_t group, const std::vector<AclEntry>& acl, uid_t uid, gid_t gid,
                  const std::vector<gid_t>& groups);
 
-}  // namespace stepdown::check
+}  // namespace stepdown::socket

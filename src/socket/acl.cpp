@@ -1,4 +1,4 @@
-#include "check/acl.hpp"
+#include "socket/acl.hpp"
 
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
-namespace stepdown::check {
+namespace stepdown::socket {
 namespace {
 
 constexpr std::uint32_t acl_xattr_version = 2;
@@ -160,4 +160,4 @@ Access may_write(mode_t mode, uid_t owner, gid_t group, const std::vector<AclEnt
     return {false, "other"};
 }
 
-}  // namespace stepdown::check
+}  // namespace stepdown::socket

@@ -1,13 +1,13 @@
-// src/check/acl.cpp: the system.posix_acl_access xattr decoded without libacl,
+// src/socket/acl.cpp: the system.posix_acl_access xattr decoded without libacl,
 // and the kernel's POSIX ACL access check for write (connect).
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 
-#include "check/acl.hpp"
+#include "socket/acl.hpp"
 
 using namespace stepdown;
-using check::AclEntry;
-using check::AclTag;
+using socket::AclEntry;
+using socket::AclTag;
 
 namespace {
 const std::vector<AclEntry> with_named = {
@@ -17,27 +17,27 @@ const std::vector<AclEntry> with_named = {
 }  // namespace
 
 TEST_CASE("check acl xattr: encode and decode round-trip, getfacl text", "[check][acl]") {
-    const std::string raw = check::encode_acl_xattr(with_named);
+    const std::string raw = socket::encode_acl_xattr(with_named);
     REQUIRE(raw.size() == 4 + 6 * 8);
     CHECK(raw.substr(0, 4) == std::string("\x02\x00\x00\x00", 4));
     // user:1000:rw- is tag 0x0002, perm 6, id 1000 (0x3e8), little-endian
     CHECK(raw.substr(12, 8) == std::string("\x02\x00\x06\x00\xe8\x03\x00\x00", 8));
-    auto back = check::decode_acl_xattr(raw);
+    auto back = socket::decode_acl_xattr(raw);
     REQUIRE(back);
     REQUIRE(back->size() == with_named.size());
     std::string text;
-    for (const auto& e : *back) text += check::format_acl_entry(e) + " ";
+    for (const auto& e : *back) text += socket::format_acl_entry(e) + " ";
     CHECK(text == "user::rw- user:1000:rw- group::rw- group:1500:rw- mask::rw- other::--- ");
 }
 
 TEST_CASE("check acl xattr: malformed input is an error, never a guess", "[check][acl]") {
-    CHECK_FALSE(check::decode_acl_xattr(""));
-    CHECK_FALSE(check::decode_acl_xattr(std::string("\x02\x00\x00", 3)));
-    CHECK_FALSE(check::decode_acl_xattr(std::string("\x01\x00\x00\x00", 4)));              // version 1
-    CHECK_FALSE(check::decode_acl_xattr(std::string("\x02\x00\x00\x00\x01\x00\x06", 7)));  // half an entry
-    CHECK_FALSE(check::decode_acl_xattr(std::string("\x02\x00\x00\x00\x40\x00\x06\x00\xff\xff\xff\xff", 12)));  // tag
-    CHECK_FALSE(check::decode_acl_xattr(std::string("\x02\x00\x00\x00\x01\x00\x08\x00\xff\xff\xff\xff", 12)));  // perm
-    auto empty = check::decode_acl_xattr(std::string("\x02\x00\x00\x00", 4));
+    CHECK_FALSE(socket::decode_acl_xattr(""));
+    CHECK_FALSE(socket::decode_acl_xattr(std::string("\x02\x00\x00", 3)));
+    CHECK_FALSE(socket::decode_acl_xattr(std::string("\x01\x00\x00\x00", 4)));              // version 1
+    CHECK_FALSE(socket::decode_acl_xattr(std::string("\x02\x00\x00\x00\x01\x00\x06", 7)));  // half an entry
+    CHECK_FALSE(socket::decode_acl_xattr(std::string("\x02\x00\x00\x00\x40\x00\x06\x00\xff\xff\xff\xff", 12)));  // tag
+    CHECK_FALSE(socket::decode_acl_xattr(std::string("\x02\x00\x00\x00\x01\x00\x08\x00\xff\xff\xff\xff", 12)));  // perm
+    auto empty = socket::decode_acl_xattr(std::string("\x02\x00\x00\x00", 4));
     REQUIRE(empty);
     CHECK(empty->empty());
 }
@@ -72,7 +72,7 @@ TEST_CASE("check acl access check: the kernel's order", "[check][acl]") {
     };
     for (const auto& c : cases) {
         INFO(c.name);
-        auto a = check::may_write(m, 0, 988, c.acl, c.uid, c.gid, c.groups);
+        auto a = socket::may_write(m, 0, 988, c.acl, c.uid, c.gid, c.groups);
         CHECK(a.allowed == c.allowed);
         CHECK(a.via == c.via);
     }
