@@ -274,6 +274,7 @@ TEST_CASE("help describes -v as making the output more verbose, and lists -l", "
     const std::string help = config::help_text();
     CHECK_THAT(help, Catch::Contains("more verbose"));
     CHECK_THAT(help, Catch::Contains("  -l "));
+}
 
 TEST_CASE("runtime groups: kept by default, --no-runtime-groups and STEPDOWN_RUNTIME_GROUPS=0 drop them", "[config]") {
     auto def = parse({"stepdown", "app"});
