@@ -8,8 +8,8 @@ packages=(
   cmake g++ make libcap-ng-dev libfmt-dev catch2 file binutils
   # scenario tests: namespaces, ptys, sockets, fault injection
   util-linux bsdutils socat strace
-  # POSIX ACLs on the scenarios' sockets (setfacl, getfacl)
-  acl
+  # POSIX ACLs and extended attributes: the sockets' ACLs, and the /etc files' kept by the edit
+  acl attr
   # static analysis, fuzzing, sanitizers
   clang clang-tidy cppcheck shellcheck libclang-rt-14-dev
   # container tests: a local debian:bookworm base image, the compose and Pod examples

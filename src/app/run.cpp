@@ -75,8 +75,8 @@ void commit_group_edit(const Plan& p, const Facts& f, const userdb::EtcPaths& pa
     if (auto err = userdb::commit_group_files(sys::real(), paths, req, userdb::lock_timeout_ms, &held)) {
         std::string why = err->message();
         if (err->sys_errno == EROFS) why += " ('" + paths.dir + "' is read-only, e.g. docker run --read-only)";
-        if (err->sys_errno == EBUSY)
-            why += " ('" + paths.group() + "' is a single-file bind mount, which cannot be replaced)";
+        // The failed rename's message names the file; either may be the mount.
+        if (err->sys_errno == EBUSY) why += " (a single-file bind mount cannot be replaced)";
         std::string gids;
         for (const auto& o : p.group_edit->outcomes) gids += (gids.empty() ? "" : ",") + std::to_string(o.gid);
         log::warn("cannot update /etc/group: {}; continuing with numeric group {}", why, gids);

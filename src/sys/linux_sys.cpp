@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +16,24 @@ namespace stepdown::sys {
 namespace {
 
 int check(int rc) { return rc == 0 ? 0 : errno; }
+
+// The *xattr calls' protocol: ask for the size, then read; if the value grew
+// in between (ERANGE), ask again.
+template <typename Call>
+int sized_read(std::string& out, Call call) {
+    while (true) {
+        const ssize_t size = call(nullptr, 0);
+        if (size < 0) return errno;
+        out.resize(static_cast<std::size_t>(size));
+        if (size == 0) return 0;
+        const ssize_t got = call(out.data(), out.size());
+        if (got >= 0) {
+            out.resize(static_cast<std::size_t>(got));
+            return 0;
+        }
+        if (errno != ERANGE) return errno;
+    }
+}
 
 class LinuxSys final : public Sys {
 public:
@@ -110,6 +129,28 @@ public:
     }
     int fchmod(int fd, mode_t mode) override { return check(::fchmod(fd, mode)); }
     int fchown(int fd, uid_t uid, gid_t gid) override { return check(::fchown(fd, uid, gid)); }
+    int llistxattr(const char* path, std::vector<std::string>& names_out) override {
+        std::string buf;
+        if (int e = sized_read(buf, [path](char* data, std::size_t size) { return ::llistxattr(path, data, size); })) {
+            return e;
+        }
+        names_out.clear();
+        // The list is names, each ending in a NUL byte.
+        for (std::size_t start = 0; start < buf.size();) {
+            const std::size_t end = buf.find('\0', start);
+            if (end == std::string::npos) break;
+            names_out.emplace_back(buf, start, end - start);
+            start = end + 1;
+        }
+        return 0;
+    }
+    int lgetxattr(const char* path, const char* name, std::string& value_out) override {
+        return sized_read(value_out,
+                          [path, name](char* data, std::size_t size) { return ::lgetxattr(path, name, data, size); });
+    }
+    int fsetxattr(int fd, const char* name, const std::string& value) override {
+        return check(::fsetxattr(fd, name, value.data(), value.size(), 0));
+    }
     int sync_start(int fd) override { return check(::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)); }
     int fsync(int fd) override { return check(::fsync(fd)); }
     int rename(const char* from, const char* to) override { return check(::rename(from, to)); }

@@ -76,6 +76,12 @@ public:
     virtual int write_all(int fd, const char* data, std::size_t len) = 0;
     virtual int fchmod(int fd, mode_t mode) = 0;
     virtual int fchown(int fd, uid_t uid, gid_t gid) = 0;
+    // Extended attributes (POSIX ACLs, SELinux labels, user.*): read from the
+    // old file by path without following a final symlink, set on the temp
+    // file's descriptor. The buffer sizing (ERANGE) is handled inside.
+    virtual int llistxattr(const char* path, std::vector<std::string>& names_out) = 0;
+    virtual int lgetxattr(const char* path, const char* name, std::string& value_out) = 0;
+    virtual int fsetxattr(int fd, const char* name, const std::string& value) = 0;
     virtual int sync_start(int fd) = 0;  // sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback
     virtual int fsync(int fd) = 0;
     virtual int rename(const char* from, const char* to) = 0;

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <vector>
+
+#include "init/sigmask.hpp"
 
 namespace stepdown::userdb {
 
@@ -56,6 +59,7 @@ struct Replacement {
     mode_t mode = 0;
     uid_t uid = 0;
     gid_t gid = 0;
+    bool exists = false;  // the old file exists: its extended attributes are copied
     std::string temp;  // set once mkstemp_in succeeded
     int fd = -1;       // open temp descriptor
 };
@@ -76,19 +80,80 @@ std::optional<Error> take_metadata(Replacement& file, mode_t default_mode, const
                          ", not a regular file" + untouched,
                      0};
     }
+    // A file that is a mount point (a single-file bind mount) cannot be
+    // renamed over (EBUSY). Both files are checked before the first rename,
+    // so that one is never replaced while the other cannot be. A kernel
+    // without statx or without the attribute (before 5.8) leaves this to
+    // the rename, which then fails before (group) or after (gshadow) the
+    // first file is replaced, and says which.
+    struct statx stx {};
+    if (::statx(AT_FDCWD, file.target.c_str(), AT_SYMLINK_NOFOLLOW, 0, &stx) == 0 &&
+        (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0 && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0) {
+        return Error{"refusing to replace " + quoted(file.target) +
+                         ", a mount point (a single-file bind mount cannot be replaced)" + untouched,
+                     0};
+    }
     file.mode = st.st_mode & 07777;
     file.uid = st.st_uid;
     file.gid = st.st_gid;
+    file.exists = true;
     return std::nullopt;
 }
+
+// The file size stepdown writes must be one it reads back: a file grown past
+// max_db_file_size would make every later start refuse it.
+std::optional<Error> check_size(const std::string& target, const std::string& content, const std::string& untouched) {
+    if (content.size() <= max_db_file_size) return std::nullopt;
+    return Error{"refusing to write " + quoted(target) + ": the new version would be " +
+                     std::to_string(content.size()) + " bytes, larger than the " +
+                     std::to_string(max_db_file_size / (1024 * 1024)) + " MiB stepdown reads" + untouched,
+                 0};
+}
+
+// Holds SIGTERM, SIGINT, SIGHUP and SIGQUIT from before the lock until the
+// last rename (as vipw does), so that a stop request (docker exec, stepdown
+// under docker run --init) cannot end the edit between its steps and leave
+// temp files or one file replaced and the other not. Restoring the mask lets
+// a held signal take its normal effect once the edit is over.
+// SIGXFSZ is ignored meanwhile: past RLIMIT_FSIZE a write then fails with
+// EFBIG, an error of the edit like any other, instead of killing the start.
+// (Ignored, not blocked: a blocked SIGXFSZ would stay pending and kill the
+// process when the mask is restored.)
+// Process state, not a file effect, so outside the seam; these calls cannot
+// fail with these arguments, and the edit goes ahead if one did.
+class SignalHold {
+public:
+    SignalHold() {
+        const init::KernelSigset held = init::sig_bit(SIGTERM) | init::sig_bit(SIGINT) | init::sig_bit(SIGHUP) |
+                                        init::sig_bit(SIGQUIT);
+        masked_ = init::kernel_sigprocmask(SIG_BLOCK, &held, &old_mask_) == 0;
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        sigemptyset(&ignore.sa_mask);
+        ignored_ = ::sigaction(SIGXFSZ, &ignore, &old_xfsz_) == 0;
+    }
+    SignalHold(const SignalHold&) = delete;
+    SignalHold& operator=(const SignalHold&) = delete;
+    ~SignalHold() {
+        if (ignored_) ::sigaction(SIGXFSZ, &old_xfsz_, nullptr);
+        if (masked_) init::kernel_sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    }
+
+private:
+    init::KernelSigset old_mask_ = 0;
+    struct sigaction old_xfsz_ {};
+    bool masked_ = false;
+    bool ignored_ = false;
+};
 
 class Commit {
 public:
     Commit(sys::Sys& sys, const EtcPaths& paths, const CommitRequest& request, std::vector<int>* held_out)
         : sys_(sys), paths_(paths), request_(request), held_out_(held_out) {
-        files_.push_back(Replacement{paths.group(), &request.group_content, ".group.", 0, 0, 0, {}, -1});
+        files_.push_back(Replacement{paths.group(), &request.group_content, ".group.", 0, 0, 0, false, {}, -1});
         if (request.gshadow_content) {
-            files_.push_back(Replacement{paths.gshadow(), &*request.gshadow_content, ".gshadow.", 0, 0, 0, {}, -1});
+            files_.push_back(
+                Replacement{paths.gshadow(), &*request.gshadow_content, ".gshadow.", 0, 0, 0, false, {}, -1});
             untouched_ = " (" + quoted(paths.group()) + " and " + quoted(paths.gshadow()) + " are untouched)";
         } else {
             untouched_ = " (" + quoted(paths.group()) + " is untouched)";
@@ -99,6 +164,17 @@ public:
     ~Commit() = default;
 
     Status run(int timeout_ms) {
+        for (const auto& file : files_) {
+            if (auto err = check_size(file.target, *file.content, untouched_)) return err;
+        }
+        // Destroyed after every path out of locked_run, the cleanup of a
+        // failed edit included.
+        const SignalHold hold;
+        return locked_run(timeout_ms);
+    }
+
+private:
+    Status locked_run(int timeout_ms) {
         const std::string lock = paths_.lock();
         // O_NONBLOCK: a FIFO planted at the lock path must not block PID 1 forever.
         if (int e = sys_.open(lock.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600,
@@ -167,7 +243,6 @@ public:
         return std::nullopt;
     }
 
-private:
     sys::Sys& sys_;
     const EtcPaths& paths_;
     const CommitRequest& request_;
@@ -217,8 +292,38 @@ private:
             return Error{"cannot change the mode of " + quoted(file.temp) + " to " + octal_mode(file.mode) + untouched_,
                          e};
         }
+        if (file.exists) {
+            if (auto err = copy_xattrs(file)) return err;
+        }
         if (int e = sys_.write_all(file.fd, file.content->data(), file.content->size())) {
             return Error{"cannot write " + quoted(file.temp) + untouched_, e};
+        }
+        return std::nullopt;
+    }
+
+    // Every extended attribute of the old file (POSIX ACLs, the SELinux
+    // label, user.*) goes onto the temp file, as shadow-utils does: the
+    // rename must not drop them. After fchown and fchmod, so that neither
+    // changes what was copied (chmod rewrites an ACL's mask entry). A file
+    // system without extended attributes has none to copy.
+    Status copy_xattrs(const Replacement& file) {
+        std::vector<std::string> names;
+        if (int e = sys_.llistxattr(file.target.c_str(), names)) {
+            if (e == ENOTSUP) return std::nullopt;
+            return Error{"cannot list the extended attributes of " + quoted(file.target) + untouched_, e};
+        }
+        for (const auto& name : names) {
+            std::string value;
+            if (int e = sys_.lgetxattr(file.target.c_str(), name.c_str(), value)) {
+                return Error{"cannot read the extended attribute " + quoted(name) + " of " + quoted(file.target) +
+                                 untouched_,
+                             e};
+            }
+            if (int e = sys_.fsetxattr(file.fd, name.c_str(), value)) {
+                return Error{"cannot copy the extended attribute " + quoted(name) + " to " + quoted(file.temp) +
+                                 untouched_,
+                             e};
+            }
         }
         return std::nullopt;
     }

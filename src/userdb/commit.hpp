@@ -1,7 +1,8 @@
 // Writing /etc/group the way vipw does: take the lock, write a temp file in
-// the same directory with the old file's mode and owner, fsync it, rename it
-// over the old file. Every syscall goes through the seam. On any failure the
-// old files are untouched and no temp file is left.
+// the same directory with the old file's mode, owner and extended attributes,
+// fsync it, rename it over the old file. Stop signals are held from before
+// the lock to the last rename. Every file syscall goes through the seam. On
+// any failure the old files are untouched and no temp file is left.
 //
 // The directory is not synced after the renames: a crash may undo a rename,
 // which leaves the old file, whole (and the synced temp file beside it), and
@@ -49,7 +50,9 @@ struct CommitRequest {
 
 inline constexpr int lock_timeout_ms = 5000;
 
-// Commits both files. gshadow is renamed after group; both temp files are
+// Commits both files; refuses (before taking the lock) content larger than
+// max_db_file_size, and (before any rename) a file that is a mount point.
+// gshadow is renamed after group; both temp files are
 // written, then their writeback is started together (so that the second
 // fsync finds its data already on the way), then each is fsynced, all before
 // the first rename.

@@ -39,6 +39,7 @@ public:
     std::map<std::string, OpenArgs> last_open;   // path -> flags and mode of its last open call
     std::map<int, std::string> open_fds;         // fd -> path (temp or real)
     std::map<int, std::string> pending;          // fd -> bytes written so far
+    std::map<std::string, std::map<std::string, std::string>> xattrs;  // path -> name -> value
     int next_fd = 10;
     int temp_counter = 0;
 
@@ -170,6 +171,25 @@ public:
     int fchown(int fd, uid_t u, gid_t g) override {
         return record("fchown", open_fds[fd] + "," + std::to_string(u) + "," + std::to_string(g));
     }
+    int llistxattr(const char* path, std::vector<std::string>& names_out) override {
+        if (int e = record("llistxattr", path)) return e;
+        if (!files.count(path)) return ENOENT;
+        names_out.clear();
+        for (const auto& [name, value] : xattrs[path]) names_out.push_back(name);
+        return 0;
+    }
+    int lgetxattr(const char* path, const char* name, std::string& value_out) override {
+        if (int e = record("lgetxattr", std::string(path) + "," + name)) return e;
+        auto it = xattrs[path].find(name);
+        if (it == xattrs[path].end()) return ENODATA;
+        value_out = it->second;
+        return 0;
+    }
+    int fsetxattr(int fd, const char* name, const std::string& value) override {
+        if (int e = record("fsetxattr", open_fds[fd] + "," + name)) return e;
+        xattrs[open_fds[fd]][name] = value;
+        return 0;
+    }
     int sync_start(int fd) override { return record("sync_start", open_fds[fd]); }
     int fsync(int fd) override {
         if (int e = record("fsync", open_fds[fd])) return e;
@@ -182,10 +202,13 @@ public:
         if (it == files.end()) return ENOENT;
         files[to] = it->second;
         files.erase(it);
+        xattrs[to] = xattrs[from];
+        xattrs.erase(from);
         return 0;
     }
     int unlink(const char* path) override {
         if (int e = record("unlink", path)) return e;
+        xattrs.erase(path);
         return files.erase(path) ? 0 : ENOENT;
     }
     int close(int fd) override {

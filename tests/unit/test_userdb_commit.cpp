@@ -4,11 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -115,10 +118,12 @@ std::vector<std::string> expected_calls_with_gshadow(const Etc& etc) {
         "mkstemp_in(" + d + ",.group.)",
         "fchown(" + d + "/.group.1," + g + ")",
         "fchmod(" + d + "/.group.1,420)",  // 0644
+        "llistxattr(" + d + "/group)",     // none to copy
         "write_all(" + d + "/.group.1)",
         "mkstemp_in(" + d + ",.gshadow.)",
         "fchown(" + d + "/.gshadow.2," + s + ")",
         "fchmod(" + d + "/.gshadow.2,416)",  // 0640
+        "llistxattr(" + d + "/gshadow)",
         "write_all(" + d + "/.gshadow.2)",
         "sync_start(" + d + "/.group.1)",  // both writebacks started before the first fsync
         "sync_start(" + d + "/.gshadow.2)",
@@ -173,6 +178,7 @@ TEST_CASE("commit: without gshadow only /etc/group is replaced", "[userdb][commi
                                "mkstemp_in(" + d + ",.group.)",
                                "fchown(" + d + "/.group.1," + g + ")",
                                "fchmod(" + d + "/.group.1,420)",
+                               "llistxattr(" + d + "/group)",
                                "write_all(" + d + "/.group.1)",
                                "sync_start(" + d + "/.group.1)",
                                "fsync(" + d + "/.group.1)",
@@ -190,7 +196,7 @@ TEST_CASE("commit: without gshadow only /etc/group is replaced", "[userdb][commi
 TEST_CASE("commit: every call failed in turn", "[userdb][commit]") {
     const Etc names;
     const auto calls = expected_calls_with_gshadow(names);
-    REQUIRE(calls.size() == 23);
+    REQUIRE(calls.size() == 25);
     const auto renamed = std::find(calls.begin(), calls.end(), "rename(" + names.d() + "/.group.1," + names.d() + "/group)");
     REQUIRE(renamed != calls.end());
     const auto group_renamed = static_cast<std::size_t>(renamed - calls.begin()) + 1;
@@ -302,7 +308,7 @@ TEST_CASE("commit: the messages of the usual failures", "[userdb][commit]") {
     }
     SECTION("a temp file that cannot be removed is named") {
         Etc etc;
-        etc.sys.fail_at(10, ENOSPC);  // write_all of gshadow's temp
+        etc.sys.fail_at(12, ENOSPC);  // write_all of gshadow's temp
         etc.sys.fail_on("unlink", EPERM);
         const Status st = etc.commit();
         REQUIRE(st);
@@ -327,7 +333,7 @@ TEST_CASE("commit: the old files' mode and owner are copied", "[userdb][commit]"
     REQUIRE(::chmod(etc.paths.gshadow().c_str(), 0400) == 0);
     REQUIRE_FALSE(etc.commit());
     CHECK(etc.sys.calls.at(4) == "fchmod(" + etc.d() + "/.group.1,388)");     // 0604
-    CHECK(etc.sys.calls.at(8) == "fchmod(" + etc.d() + "/.gshadow.2,256)");  // 0400
+    CHECK(etc.sys.calls.at(9) == "fchmod(" + etc.d() + "/.gshadow.2,256)");  // 0400
 }
 
 TEST_CASE("commit: a missing /etc/group is created 0644 root:root", "[userdb][commit]") {
@@ -362,6 +368,140 @@ TEST_CASE("commit: a symlinked or non-regular /etc/group is refused", "[userdb][
         REQUIRE(st);
         CHECK_THAT(st->message(), Catch::StartsWith("refusing to replace '" + etc.paths.gshadow() + "', a directory"));
         CHECK(etc.sys.call_names() == std::vector<std::string>{"open", "lock_wait", "close"});
+    }
+}
+
+TEST_CASE("commit: a result larger than the read limit is not written", "[userdb][commit]") {
+    SECTION("group") {
+        Etc etc;
+        etc.request.group_content = std::string(max_db_file_size + 1, '#');
+        const Status st = etc.commit();
+        REQUIRE(st);
+        CHECK(st->sys_errno == 0);
+        CHECK(st->message() == "refusing to write '" + etc.paths.group() + "': the new version would be " +
+                                   std::to_string(max_db_file_size + 1) + " bytes, larger than the 32 MiB stepdown "
+                                   "reads ('" + etc.paths.group() + "' and '" + etc.paths.gshadow() +
+                                   "' are untouched)");
+        CHECK(etc.sys.calls.empty());  // not even the lock
+        CHECK(etc.sys.files[etc.paths.group()] == old_group);
+        CHECK(etc.sys.files[etc.paths.gshadow()] == old_gshadow);
+    }
+    SECTION("gshadow") {
+        Etc etc;
+        etc.request.gshadow_content = std::string(max_db_file_size + 1, '#');
+        const Status st = etc.commit();
+        REQUIRE(st);
+        CHECK_THAT(st->message(), Catch::StartsWith("refusing to write '" + etc.paths.gshadow() + "'"));
+        CHECK(etc.sys.calls.empty());
+    }
+    SECTION("exactly at the limit is written: stepdown reads it back") {
+        Etc etc(false);
+        etc.request.group_content = std::string(max_db_file_size, '#');
+        REQUIRE_FALSE(etc.commit());
+        CHECK(etc.sys.files[etc.paths.group()].size() == max_db_file_size);
+    }
+}
+
+TEST_CASE("commit: every extended attribute of the old files is copied to the new ones", "[userdb][commit]") {
+    Etc etc;
+    const std::string acl = "\x02\x00\x00\x00\x01\x00\x06\x00"s;  // bytes, NULs included
+    etc.sys.xattrs[etc.paths.group()] = {{"system.posix_acl_access", acl}, {"user.note", "kept"}};
+    etc.sys.xattrs[etc.paths.gshadow()] = {{"security.selinux", "system_u:object_r:shadow_t:s0"}};
+    REQUIRE_FALSE(etc.commit());
+    CHECK(etc.sys.xattrs[etc.paths.group()] ==
+          std::map<std::string, std::string>{{"system.posix_acl_access", acl}, {"user.note", "kept"}});
+    CHECK(etc.sys.xattrs[etc.paths.gshadow()] ==
+          std::map<std::string, std::string>{{"security.selinux", "system_u:object_r:shadow_t:s0"}});
+    // Set on the temp file before its content is written, after its mode.
+    const std::string d = etc.d();
+    const auto& c = etc.sys.calls;
+    const auto at = [&c](const std::string& call) { return std::find(c.begin(), c.end(), call) - c.begin(); };
+    CHECK(at("fchmod(" + d + "/.group.1,420)") < at("fsetxattr(" + d + "/.group.1,system.posix_acl_access)"));
+    CHECK(at("fsetxattr(" + d + "/.group.1,user.note)") < at("write_all(" + d + "/.group.1)"));
+    CHECK(at("fsetxattr(" + d + "/.gshadow.2,security.selinux)") < at("write_all(" + d + "/.gshadow.2)"));
+}
+
+TEST_CASE("commit: an extended attribute that cannot be copied fails the edit, the old files stay", "[userdb][commit]") {
+    for (const std::string& call : std::vector<std::string>{"llistxattr", "lgetxattr", "fsetxattr"}) {
+        CAPTURE(call);
+        Etc etc;
+        etc.sys.xattrs[etc.paths.group()] = {{"security.selinux", "system_u:object_r:etc_t:s0"}};
+        etc.sys.fail_on(call, EPERM);
+        const Status st = etc.commit();
+        REQUIRE(st);
+        CHECK(st->sys_errno == EPERM);
+        CHECK_THAT(st->message(), Catch::EndsWith("('" + etc.paths.group() + "' and '" + etc.paths.gshadow() +
+                                                  "' are untouched): Operation not permitted"));
+        if (call == "fsetxattr") {
+            CHECK(st->message() == "cannot copy the extended attribute 'security.selinux' to '" + etc.d() +
+                                       "/.group.1' ('" + etc.paths.group() + "' and '" + etc.paths.gshadow() +
+                                       "' are untouched): Operation not permitted");
+        }
+        CHECK(etc.sys.files[etc.paths.group()] == old_group);
+        CHECK(etc.sys.files[etc.paths.gshadow()] == old_gshadow);
+        CHECK(etc.strays().empty());
+        CHECK(etc.sys.open_fds.empty());
+    }
+}
+
+TEST_CASE("commit: a file system without extended attributes has none to copy", "[userdb][commit]") {
+    Etc etc;
+    etc.sys.fail_on("llistxattr", ENOTSUP);
+    REQUIRE_FALSE(etc.commit());
+    CHECK(etc.sys.files[etc.paths.group()] == new_group);
+    CHECK(etc.sys.files[etc.paths.gshadow()] == new_gshadow);
+}
+
+namespace {
+
+// The real signal state of this process: which of the held signals are
+// blocked, and whether SIGXFSZ is ignored.
+struct SignalState {
+    bool term, intr, hup, quit, xfsz_ignored;
+    bool operator==(const SignalState&) const = default;
+};
+SignalState signal_state() {
+    sigset_t mask;
+    sigemptyset(&mask);
+    REQUIRE(::sigprocmask(SIG_BLOCK, nullptr, &mask) == 0);
+    struct sigaction xfsz {};
+    REQUIRE(::sigaction(SIGXFSZ, nullptr, &xfsz) == 0);
+    return {sigismember(&mask, SIGTERM) == 1, sigismember(&mask, SIGINT) == 1, sigismember(&mask, SIGHUP) == 1,
+            sigismember(&mask, SIGQUIT) == 1, xfsz.sa_handler == SIG_IGN};
+}
+
+// Samples the signal state when the temp file is written and when the files
+// are renamed.
+class SamplingSys : public FakeSys {
+public:
+    std::vector<SignalState> during;
+    int write_all(int fd, const char* data, std::size_t len) override {
+        during.push_back(signal_state());
+        return FakeSys::write_all(fd, data, len);
+    }
+    int rename(const char* from, const char* to) override {
+        during.push_back(signal_state());
+        return FakeSys::rename(from, to);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("commit: stop signals are held and SIGXFSZ ignored during the edit, restored after it", "[userdb][commit]") {
+    const SignalState before = signal_state();
+    REQUIRE(before == SignalState{false, false, false, false, false});
+    for (const int fail : {0, EIO}) {
+        CAPTURE(fail);
+        Etc etc;
+        SamplingSys sys;
+        sys.files = etc.sys.files;
+        sys.dirs = etc.sys.dirs;
+        if (fail != 0) sys.fail_on("rename", fail);
+        const Status st = commit_group_files(sys, etc.paths, etc.request);
+        CHECK(static_cast<bool>(st) == (fail != 0));
+        REQUIRE_FALSE(sys.during.empty());
+        for (const auto& s : sys.during) CHECK(s == SignalState{true, true, true, true, true});
+        CHECK(signal_state() == before);
     }
 }
 
