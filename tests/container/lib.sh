@@ -373,8 +373,10 @@ start_relay() {
   echo "$pid" >>"$T/pids"
   local limit
   limit="$(scaled 10)"
+  # socat binds first and sets owner and mode after: wait for both, or a
+  # loaded machine shows the socket as root:root 0755 in between.
   for ((i = 0; i < limit * 20; i++)); do
-    [[ -S "$dir/docker.sock" ]] && break
+    [[ -S "$dir/docker.sock" && "$(stat -c '%u:%g %a' "$dir/docker.sock")" == "0:${gid} ${mode}" ]] && break
     kill -0 "$pid" 2>/dev/null || { cat "$dir/socat.log" >&2; fail "socat relay for gid $gid died"; }
     sleep 0.05
   done
