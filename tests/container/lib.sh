@@ -20,7 +20,10 @@
 #   - the machine's own /var/run/docker.sock is only ever connected to
 #     (through socat relays the tests own), never chowned, chmodded or mounted;
 #   - skips say why; under CI=true a skip counts as a failure, because CI has
-#     Docker, socat and the static binaries.
+#     Docker, socat and the static binaries;
+#   - every time limit is a bound for a hang, never a measure: it is
+#     multiplied by STEPDOWN_TEST_TIME_SCALE (a whole number, default 1) for
+#     slow or loaded machines; normal durations (pauses, intervals) are not.
 set -euo pipefail
 
 SOURCE_DIR="${SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -28,6 +31,14 @@ BUILD_DIR="${BUILD_DIR:-${SOURCE_DIR}/build}"
 STEPDOWN="${STEPDOWN:-${BUILD_DIR}/stepdown}"
 PROBE="${PROBE:-${BUILD_DIR}/tests/stepdown-probe}"
 HOST_SOCKET=/var/run/docker.sock
+
+TIME_SCALE="${STEPDOWN_TEST_TIME_SCALE:-1}"
+if [[ ! "$TIME_SCALE" =~ ^[1-9][0-9]{0,2}$ ]]; then
+  echo "STEPDOWN_TEST_TIME_SCALE='$TIME_SCALE': expected a whole number from 1 to 999" >&2
+  exit 2
+fi
+# scaled SECONDS: a time limit for this machine.
+scaled() { echo $(($1 * TIME_SCALE)); }
 
 RUN_ID="stepdown-test-$$-$(date +%s)"
 LABEL="org.stepdown.test=${RUN_ID}"
@@ -360,12 +371,16 @@ start_relay() {
     "UNIX-CONNECT:${HOST_SOCKET}" </dev/null >"$dir/socat.log" 2>&1 &
   pid=$!
   echo "$pid" >>"$T/pids"
-  for ((i = 0; i < 100; i++)); do
-    [[ -S "$dir/docker.sock" ]] && break
+  local limit
+  limit="$(scaled 10)"
+  # socat binds first and sets owner and mode after: wait for both, or a
+  # loaded machine shows the socket as root:root 0755 in between.
+  for ((i = 0; i < limit * 20; i++)); do
+    [[ -S "$dir/docker.sock" && "$(stat -c '%u:%g %a' "$dir/docker.sock")" == "0:${gid} ${mode}" ]] && break
     kill -0 "$pid" 2>/dev/null || { cat "$dir/socat.log" >&2; fail "socat relay for gid $gid died"; }
     sleep 0.05
   done
-  [[ -S "$dir/docker.sock" ]] || fail "socat relay for gid $gid: no socket after 5 s"
+  [[ -S "$dir/docker.sock" ]] || fail "socat relay for gid $gid: no socket after ${limit} s"
   expect_eq "$(stat -c '%u:%g %a' "$dir/docker.sock")" "0:${gid} ${mode}" "relay socket owner and mode"
   REPLY="$dir/docker.sock"
 }
@@ -377,7 +392,7 @@ run_ctr() {
   shift 2
   new_name run
   # A hung container fails the check instead of the whole tier; cleanup removes it.
-  timeout 120 docker run --rm --name "$REPLY" --label "$LABEL" "$@" >"$out" 2>"$err" || rc=$?
+  timeout "$(scaled 300)" docker run --rm --name "$REPLY" --label "$LABEL" "$@" >"$out" 2>"$err" || rc=$?
   return "$rc"
 }
 
@@ -418,9 +433,9 @@ host_status() {
   sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | sed "s/[[:space:]]*$//"
 }
 
-# wait_for TIMEOUT_S CMD...: polls CMD every 0.1 s.
+# wait_for TIMEOUT_S CMD...: polls CMD every 0.1 s, for TIMEOUT_S scaled.
 wait_for() {
-  local deadline=$((SECONDS + $1))
+  local deadline=$((SECONDS + $(scaled "$1")))
   shift
   until "$@"; do
     ((SECONDS < deadline)) || return 1

@@ -19,7 +19,8 @@ import sys
 import time
 
 PROMPT = "@@sd-prompt@@ "
-TIMEOUT = 30.0
+# A bound for a hang, never a measure: scaled for slow or loaded machines.
+TIMEOUT = 30.0 * int(os.environ.get("STEPDOWN_TEST_TIME_SCALE", "1"))
 
 
 class Session:

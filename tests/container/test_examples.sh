@@ -84,6 +84,68 @@ debian_app_docker_cli() {
   expect_eq "$out" $'1000\n'"$name" "uid, then the container's own name from docker ps"
 }
 
+# DEBIAN_IMAGE picks the base: a base marked with a label of its own, which
+# the app image inherits only when it was built from that base.
+debian_app_base_arg() {
+  require_base_image
+  bin_image
+  local bin="$REPLY" ctx base
+  ctx="$(mktemp -d "$T/ctx.XXXXXX")"
+  printf 'FROM debian:bookworm\nLABEL org.stepdown.test.base=%s\n' "$RUN_ID" >"$ctx/Dockerfile"
+  new_name base
+  base="$REPLY"
+  build_image "$base" "$ctx"
+  new_name debian-app-base
+  local img="$REPLY"
+  build_image "$img" "$EXAMPLES/debian-app" --build-arg "STEPDOWN_IMAGE=$bin" --build-arg "DEBIAN_IMAGE=$base"
+  expect_eq "$(docker image inspect -f '{{index .Config.Labels "org.stepdown.test.base"}}' "$img")" "$RUN_ID" \
+    "the base's label in the app image"
+  start_relay 988
+  probe_run "$REPLY" "$img"
+  expect_eq "$RC" 0 "exit code"
+  expect_eq "$OUT" "$EXPECTED_ID" "id on the other base"
+}
+
+# health NAME: the container's health status.
+health() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1"; }
+health_is() { [[ "$(health "$1")" == "$2" ]]; }
+
+# start_healthcheck SOCKET: the example with its own HEALTHCHECK, run
+# detached (checked every second instead of every 10 s). Sets REPLY to its name.
+start_healthcheck() {
+  local sock="$1"
+  debian_app
+  local img="$REPLY"
+  new_name health
+  docker run -d --name "$REPLY" --label "$LABEL" --health-interval 1s \
+    -v "$sock:/var/run/docker.sock" "$img" sleep 300 >/dev/null
+}
+
+debian_app_healthcheck() {
+  start_relay 988
+  start_healthcheck "$REPLY"
+  local name="$REPLY"
+  wait_for 120 health_is "$name" healthy || fail "not healthy: $(health "$name"); $(docker inspect -f '{{json .State.Health}}' "$name")"
+  note "$(docker inspect -f '{{(index .State.Health.Log 0).Output}}' "$name" | head -c 300)"
+  # A socket that uid 1000 cannot use even with its group (0640): the app
+  # still starts (a warning), and the check says unhealthy.
+  start_relay 988 640
+  start_healthcheck "$REPLY"
+  name="$REPLY"
+  wait_for 120 health_is "$name" unhealthy || fail "not unhealthy: $(health "$name")"
+  expect_eq "$(docker inspect -f '{{.State.Running}}' "$name")" true "the app runs on"
+}
+
+# The host diagnostic the docs give: the stepdown image, the socket, --check.
+host_check() {
+  bin_image
+  local bin="$REPLY"
+  start_relay 988
+  probe_run "$REPLY" "$bin" --check
+  expect_eq "$RC" 0 "exit code of stepdown --check"
+  expect_contains "$OUT$ERR" "988" "the socket's group in the report"
+}
+
 scratch_app() {
   bin_image
   local bin="$REPLY" ctx
@@ -142,6 +204,18 @@ compose_example() {
     $compose -p "$project" -f "$file" run --rm -T app >"$T/out" 2>"$T/err" || rc=$?
   note "with a GID 0 socket: exit $rc, $(grep -o 'stepdown: error.*' "$T/err" | head -c 200)"
   expect_eq "$rc" 77 "exit code with a GID 0 socket"
+  # The file's healthcheck, on a long-running service.
+  start_relay 988
+  local name
+  # shellcheck disable=SC2086
+  name="$(APP_IMAGE="$img" STEPDOWN_IMAGE="$bin" DOCKER_SOCKET="$REPLY" \
+    $compose -p "$project" -f "$file" run -d -T -l "$LABEL" app sleep 300 2>"$T/err")" || {
+    cat "$T/err" >&2
+    fail "$compose run -d"
+  }
+  name="$(tr -d '\r' <<<"$name" | tail -n 1)"
+  note "$compose run -d: $name"
+  wait_for 150 health_is "$name" healthy || fail "not healthy: $(health "$name")"
 }
 
 # Runs the first container of a Pod manifest as a Docker-based node would.
@@ -203,8 +277,11 @@ kubernetes_pod_restricted() {
 
 check "debian-app: built unmodified; id shows uid 1000 with groups app, docker(988)" debian_app_id
 check "debian-app: the Docker CLI as uid 1000 lists containers through the socket" debian_app_docker_cli
+check "debian-app: --build-arg DEBIAN_IMAGE selects the base" debian_app_base_arg
+check "debian-app: HEALTHCHECK healthy with the socket's group, unhealthy when the socket is unusable" debian_app_healthcheck
+check "the host diagnostic: docker run -v SOCKET stepdown --check" host_check
 check "scratch-app: FROM scratch with stepdown, passwd, group and a static app" scratch_app
-check "compose.yaml: socket access with no group_add; a GID 0 socket stops it (77)" compose_example
+check "compose.yaml: socket access with no group_add; a GID 0 socket stops it (77); healthcheck healthy" compose_example
 check "kubernetes/pod.yaml (emulated on Docker): root start, drop, minimal capabilities" kubernetes_pod
 check "kubernetes/pod-restricted.yaml (emulated): runAsNonRoot with supplementalGroups from the hint" kubernetes_pod_restricted
 finish

@@ -106,8 +106,9 @@ docker_stop() {
   took="$(timed_stop 10 "$name")"
   code="$(exit_code_of "$name")"
   note "stepdown as PID 1: docker stop took ${took} s, exit code ${code}"
+  # 143 is the proof that SIGTERM reached the app: had docker waited out its
+  # timeout, its SIGKILL would give 137. The time is printed, not asserted.
   expect_eq "$code" 143 "exit code (the app killed by SIGTERM: 128+15)"
-  ((${took%.*} < 5)) || fail "docker stop took ${took} s, expected well inside the 10 s timeout"
 
   # The comparison, printed and not asserted on time: the same image with a
   # plain sh entrypoint that does not exec. sh as PID 1 has no SIGTERM
@@ -258,7 +259,7 @@ tty_interactive_session() {
   expect_eq "$(kv jobcontrol "$out")" ok "Ctrl-Z, jobs, bg, fg, Ctrl-C in docker run -it"
 }
 
-check "5 docker stop: fast, the app's 143 (vs sh without exec, printed)" docker_stop
+check "5 docker stop: the app's 143 inside the stop timeout (vs sh without exec, printed)" docker_stop
 [[ ! -s "$T/compare" ]] || cat "$T/compare"
 check "5 docker stop with STEPDOWN_EXIT_REMAP=143: exit 0" docker_stop_remap_env
 check "5 docker kill -s USR1 reaches the app" kill_usr1

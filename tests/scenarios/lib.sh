@@ -22,13 +22,33 @@
 #
 # Environment (set by ctest): STEPDOWN, PROBE, SOURCE_DIR, BUILD_DIR.
 # Knobs: SCENARIO_VERBOSE=1 shows every case's log, SCENARIO_KEEP=1 keeps the
-# temp dir, SCENARIO_TIMEOUT (seconds, default 60; 0 = none) bounds in_ns.
+# temp dir, SCENARIO_TIMEOUT (seconds, default 120; 0 = none) bounds in_ns,
+# STEPDOWN_TEST_TIME_SCALE (a whole number, default 1) multiplies every limit.
 # The function reference is in tests/scenarios/README.md.
 
 if [[ -n ${_SCENARIO_LIB_LOADED:-} ]]; then return 0; fi
 _SCENARIO_LIB_LOADED=1
 
-SCENARIO_TIMEOUT=${SCENARIO_TIMEOUT:-60}
+SCENARIO_TIMEOUT=${SCENARIO_TIMEOUT:-120}
+
+# Time limits bound a hang; they never measure. A loaded machine or a
+# sanitized build is several times slower, and a case must fail for a wrong
+# result, never for a slow one, so every limit (SCENARIO_TIMEOUT, wait_until,
+# reap, the waits for a socket, a file, a child) is multiplied by
+# SCENARIO_TIME_SCALE: STEPDOWN_TEST_TIME_SCALE, times 4 for a sanitized
+# stepdown. Pauses that pace a case are durations and stay as they are.
+# Read here: scenario_begin unsets every STEPDOWN_ variable.
+SCENARIO_TIME_SCALE=${STEPDOWN_TEST_TIME_SCALE:-1}
+if [[ ! $SCENARIO_TIME_SCALE =~ ^[1-9][0-9]{0,2}$ ]]; then
+  printf 'scenario: STEPDOWN_TEST_TIME_SCALE=%s: expected a whole number from 1 to 999\n' "$SCENARIO_TIME_SCALE" >&2
+  exit 2
+fi
+if [[ -f ${STEPDOWN:-} ]] && grep -qa __asan_init "$STEPDOWN"; then
+  SCENARIO_TIME_SCALE=$((SCENARIO_TIME_SCALE * 4))
+fi
+
+# scaled SECONDS: a time limit for this machine and build.
+scaled() { printf '%s\n' $(($1 * SCENARIO_TIME_SCALE)); }
 
 # The minimal account database every case starts from.
 SCENARIO_PASSWD='root:x:0:0:root:/root:/bin/sh
@@ -433,7 +453,9 @@ _scenario_ns() {
   (($#)) || _scenario_die "in_ns: missing command"
   [[ -d ${SCENARIO_ETC:-} ]] || _scenario_die "in_ns: scenario_begin was not called"
   local -a cmd=()
-  ((SCENARIO_TIMEOUT > 0)) && cmd=(timeout --foreground --kill-after=5 "$SCENARIO_TIMEOUT")
+  local limit
+  limit=$(scaled "$SCENARIO_TIMEOUT")
+  ((limit > 0)) && cmd=(timeout --foreground --kill-after=5 "$limit")
   # Default signal dispositions: a background job of a script ignores INT
   # and QUIT, which would leak into sigconf and forwarding tests.
   cmd+=(env --default-signal unshare --mount --propagation private)
@@ -441,8 +463,8 @@ _scenario_ns() {
   local start=$SECONDS rc=0
   "${cmd[@]}" -- bash -c "$_SCENARIO_NS_SETUP" scenario-ns \
     "$SCENARIO_ETC" "$ro" "$group_file" "$as" "${#binds[@]}" "${binds[@]}" "$@" || rc=$?
-  if ((SCENARIO_TIMEOUT > 0 && (rc == 124 || rc == 137) && SECONDS - start >= SCENARIO_TIMEOUT)); then
-    _scenario_warn "timed out after ${SCENARIO_TIMEOUT}s: $*"
+  if ((limit > 0 && (rc == 124 || rc == 137) && SECONDS - start >= limit)); then
+    _scenario_warn "timed out after ${limit}s: $*"
   fi
   return "$rc"
 }
@@ -470,7 +492,7 @@ make_socket() {
     --pidfile "$base.pid" --log "$base.requests" >"$base.log" 2>&1 </dev/null &
   local pid=$!
   _scenario_track "$pid"
-  local deadline=$((SECONDS + 5))
+  local deadline=$((SECONDS + $(scaled 10)))
   until [[ -S $path && -s $base.pid ]]; do
     if ! process_alive "$pid" || ((SECONDS >= deadline)); then
       fail "make_socket $path: server did not start: $(cat "$base.log")"
@@ -566,7 +588,7 @@ spawn() {
 
 # reap [PID [TIMEOUT]]: wait for a spawned command (default: the last one) and
 # set RUN_STATUS/RUN_OUT/RUN_ERR. After TIMEOUT seconds (default
-# SCENARIO_TIMEOUT) it kills the process tree and fails.
+# SCENARIO_TIMEOUT), scaled, it kills the process tree and fails.
 reap() {
   local pid=${1:-$SPAWN_PID} limit=${2:-$SCENARIO_TIMEOUT} base rc=0
   base=$(readlink "$SCENARIO_DIR/.state/spawn-pid.$pid") || _scenario_die "reap: $pid was not spawned"
@@ -582,14 +604,16 @@ reap() {
   RUN_OUT=$(<"$base.out")
   RUN_ERR=$(<"$base.err")
   _scenario_log_run
-  ((rc == 0)) || fail "reap: pid $pid still running after ${limit}s, killed"
+  ((rc == 0)) || fail "reap: pid $pid still running after $(scaled "$limit")s, killed"
 }
 
 _scenario_not_alive() { ! process_alive "$1"; }
 
-# wait_until SECONDS CMD...: poll CMD every 20 ms until it succeeds; 1 on timeout.
+# wait_until SECONDS CMD...: poll CMD every 20 ms until it succeeds; 1 after
+# SECONDS, scaled.
 wait_until() {
-  local limit=$1
+  local limit
+  limit=$(scaled "$1")
   shift
   local deadline=$((SECONDS + limit))
   until "$@"; do
@@ -598,15 +622,15 @@ wait_until() {
   done
 }
 
-# wait_for_file PATH [SECONDS]: until PATH exists (default 10 s); fails on timeout.
+# wait_for_file PATH [SECONDS]: until PATH exists (default 10 s, scaled); fails on timeout.
 wait_for_file() {
-  wait_until "${2:-10}" test -e "$1" || fail "'$1' did not appear within ${2:-10}s"
+  wait_until "${2:-10}" test -e "$1" || fail "'$1' did not appear within $(scaled "${2:-10}")s"
 }
 
 # ns_init_pid PID: the host pid of PID 1 of the pid namespace started by
-# PID (a spawned in_pidns), waiting up to 10 s for it to exist.
+# PID (a spawned in_pidns), waiting up to 10 s (scaled) for it to exist.
 ns_init_pid() {
-  local deadline=$((SECONDS + 10)) p nspid
+  local deadline=$((SECONDS + $(scaled 10))) p nspid
   while ((SECONDS < deadline)); do
     for p in $(_scenario_descendants "$1"); do
       nspid=$(sed -n 's/^NSpid:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null) || continue
@@ -620,7 +644,8 @@ ns_init_pid() {
   fail "ns_init_pid: no pid namespace init below $1"
 }
 
-# wait_exec PID PATH [SECONDS]: until PID runs the executable PATH (after exec).
+# wait_exec PID PATH [SECONDS]: until PID runs the executable PATH (after
+# exec), for SECONDS (default 10) scaled.
 wait_exec() {
   local want
   want=$(realpath -- "$2")
@@ -642,9 +667,9 @@ children_of() {
   done
 }
 
-# first_child PID: waits up to 10 s for PID to have a child; prints it.
+# first_child PID: waits up to 10 s (scaled) for PID to have a child; prints it.
 first_child() {
-  local deadline=$((SECONDS + 10)) kids
+  local deadline=$((SECONDS + $(scaled 10))) kids
   while ((SECONDS < deadline)); do
     kids=$(children_of "$1")
     if [[ -n $kids ]]; then
@@ -653,7 +678,7 @@ first_child() {
     fi
     sleep 0.02
   done
-  fail "pid $1 has no child after 10 s"
+  fail "pid $1 has no child after $(scaled 10) s"
 }
 
 # pidns_procs PID: "pid state comm" of every process in PID's pid namespace.

@@ -5,8 +5,9 @@
 # a refusal runs nothing (the probe prints nothing) and leaves /etc/group as it
 # was; a start (exit 0) runs the app fully dropped. Every row of a table runs
 # and every mismatch is listed before the case fails.
-# A row that hangs costs this much, not the harness's 60 s: a start here takes
-# well under a second, even sanitized with the 10 MB files.
+# A row that hangs costs this much (scaled like every limit), not the
+# harness's default: a start here takes well under a second, even sanitized
+# with the 10 MB files.
 SCENARIO_TIMEOUT=${SCENARIO_TIMEOUT:-20}
 source "$(dirname "$0")/lib.sh"
 scenario_begin

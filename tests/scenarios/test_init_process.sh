@@ -175,13 +175,13 @@ case_start_call() {
   assert_match '^(vfork\(\)|clone\(.*CLONE_VM\|CLONE_VFORK)' "$starts" "no terminal: started with vfork"
 
   printf -v cmd '%q ' "${st[@]}" "${SD[@]}" --init -- "$PROBE" exit 0
-  run in_ns timeout 20 script -qefc "$cmd" /dev/null </dev/null
+  run in_ns timeout "$(scaled 20)" script -qefc "$cmd" /dev/null </dev/null
   assert_status 0
   assert_forked "$trace" "held new session"
   assert_contains "$(<"$trace")" "--- stopped by SIGSTOP ---" "control: the start was held"
 
   printf -v cmd '%q ' "${st[@]}" setsid -c "${SD[@]}" --init -v -- "$PROBE" exit 0
-  run in_ns timeout 20 script -qefc "$cmd" /dev/null </dev/null
+  run in_ns timeout "$(scaled 20)" script -qefc "$cmd" /dev/null </dev/null
   assert_status 0
   assert_forked "$trace" "the app takes the terminal"
   assert_not_contains "$RUN_OUT" "new session" "control: stepdown led the session, no new one"

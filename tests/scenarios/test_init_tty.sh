@@ -22,7 +22,7 @@ pty() {
   # rather than left behind stopped, whatever CMD is.
   printf -v cmd '%q ' unshare --pid --fork --mount-proc --kill-child setsid --ctty "$@"
   # The timeout bounds a frozen app (the failure mode of the ^Z case).
-  run in_ns timeout 20 script -qefc "$cmd" /dev/null
+  run in_ns timeout "$(scaled 20)" script -qefc "$cmd" /dev/null
   RUN_OUT=${RUN_OUT//$'\r'/}
 }
 

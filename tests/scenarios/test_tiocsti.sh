@@ -65,7 +65,7 @@ _feed() {
 # the lines (see _feed). Sets RUN_* like `run`; RUN_OUT is the transcript.
 root_shell() {
   require_cmd script bash
-  run in_ns timeout 30 script -qefc "bash --norc --noprofile -i" /dev/null < <(_feed "$@")
+  run in_ns timeout "$(scaled 30)" script -qefc "bash --norc --noprofile -i" /dev/null < <(_feed "$@")
   RUN_OUT=${RUN_OUT//$'\r'/}
 }
 
@@ -323,7 +323,7 @@ case_session_leader() {
   require_cmd script
   local cmd
   printf -v cmd '%q ' "${SD[@]}" -v -- "$PROBE" report
-  run in_ns timeout 20 script -qefc "exec $cmd" /dev/null </dev/null
+  run in_ns timeout "$(scaled 20)" script -qefc "exec $cmd" /dev/null </dev/null
   RUN_OUT=${RUN_OUT//$'\r'/}
   assert_status 0
   local pid
