@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <ctime>
 
 #include "privilege/caps.hpp"
@@ -154,6 +155,9 @@ public:
     int sync_start(int fd) override { return check(::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)); }
     int fsync(int fd) override { return check(::fsync(fd)); }
     int rename(const char* from, const char* to) override { return check(::rename(from, to)); }
+    int rename_exchange(const char* a, const char* b) override {
+        return check(::renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE));
+    }
     int unlink(const char* path) override { return check(::unlink(path)); }
     int close(int fd) override { return check(::close(fd)); }
 };

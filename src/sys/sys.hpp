@@ -85,6 +85,9 @@ public:
     virtual int sync_start(int fd) = 0;  // sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback
     virtual int fsync(int fd) = 0;
     virtual int rename(const char* from, const char* to) = 0;
+    // renameat2(RENAME_EXCHANGE): swaps the two names atomically, so that a
+    // replaced file can be put back. EINVAL where the file system cannot.
+    virtual int rename_exchange(const char* a, const char* b) = 0;
     virtual int unlink(const char* path) = 0;
     virtual int close(int fd) = 0;
 };

@@ -219,19 +219,13 @@ private:
 
         // The point of no return: before it every failure leaves the old files.
         Replacement& group = files_[0];
-        if (int e = sys_.rename(group.temp.c_str(), group.target.c_str())) {
-            return abort(Error{"cannot rename " + quoted(group.temp) + " to " + quoted(group.target) + untouched_, e});
-        }
-        group.temp.clear();
-        if (files_.size() > 1) {
-            Replacement& gshadow = files_[1];
-            if (int e = sys_.rename(gshadow.temp.c_str(), gshadow.target.c_str())) {
-                return abort(Error{"cannot rename " + quoted(gshadow.temp) + " to " + quoted(gshadow.target) + " (" +
-                                       quoted(group.target) + " was already replaced, " + quoted(gshadow.target) +
-                                       " is the old version)",
-                                   e});
+        if (files_.size() == 1) {
+            if (int e = sys_.rename(group.temp.c_str(), group.target.c_str())) {
+                return abort(Error{"cannot rename " + quoted(group.temp) + " to " + quoted(group.target) + untouched_, e});
             }
-            gshadow.temp.clear();
+            group.temp.clear();
+        } else if (auto err = replace_both(group, files_[1])) {
+            return abort(std::move(*err));
         }
         release();
         if (held_out_ == nullptr) {
@@ -333,6 +327,47 @@ private:
         const int fd = file.fd;
         file.fd = -1;  // closed even when close reports an error
         if (int e = sys_.close(fd)) return Error{"cannot close " + quoted(file.temp) + untouched_, e};
+        return std::nullopt;
+    }
+
+    // Both files or neither: /etc/group is swapped with its temp file
+    // (RENAME_EXCHANGE), so that the old one stays at the temp name until
+    // gshadow is in place too; if gshadow cannot be, the swap is undone.
+    // Where the file system cannot swap (EINVAL), a plain rename: gshadow is
+    // then checked as well as it can be beforehand (not a mount point), and
+    // a later failure says which file is new.
+    Status replace_both(Replacement& group, Replacement& gshadow) {
+        const int swapped = sys_.rename_exchange(group.temp.c_str(), group.target.c_str());
+        if (swapped == EINVAL) {
+            if (int e = sys_.rename(group.temp.c_str(), group.target.c_str())) {
+                return Error{"cannot rename " + quoted(group.temp) + " to " + quoted(group.target) + untouched_, e};
+            }
+            group.temp.clear();
+        } else if (swapped != 0) {
+            return Error{"cannot rename " + quoted(group.temp) + " to " + quoted(group.target) + untouched_, swapped};
+        }
+        // After a swap group.temp holds the old /etc/group: abort() removes
+        // it once the swap is undone, and success removes it below.
+        if (int e = sys_.rename(gshadow.temp.c_str(), gshadow.target.c_str())) {
+            std::string state = " (" + quoted(group.target) + " was already replaced, " + quoted(gshadow.target) +
+                                " is the old version)";
+            if (swapped == 0) {
+                if (sys_.rename_exchange(group.temp.c_str(), group.target.c_str()) == 0) {
+                    state = untouched_;
+                } else {
+                    state.pop_back();
+                    state += "; the old " + quoted(group.target) + " is kept as " + quoted(group.temp) + ")";
+                    group.temp.clear();  // holds the old file, the only copy left: abort() must keep it
+                }
+            }
+            return Error{"cannot rename " + quoted(gshadow.temp) + " to " + quoted(gshadow.target) + state, e};
+        }
+        gshadow.temp.clear();
+        if (swapped == 0) {
+            // The old /etc/group: nothing depends on it any more.
+            static_cast<void>(sys_.unlink(group.temp.c_str()));
+        }
+        group.temp.clear();
         return std::nullopt;
     }
 

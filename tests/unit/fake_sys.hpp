@@ -206,6 +206,13 @@ public:
         xattrs.erase(from);
         return 0;
     }
+    int rename_exchange(const char* a, const char* b) override {
+        if (int e = record("rename_exchange", std::string(a) + "," + b)) return e;
+        if (files.count(a) == 0 || files.count(b) == 0) return ENOENT;
+        std::swap(files[a], files[b]);
+        std::swap(xattrs[a], xattrs[b]);
+        return 0;
+    }
     int unlink(const char* path) override {
         if (int e = record("unlink", path)) return e;
         xattrs.erase(path);

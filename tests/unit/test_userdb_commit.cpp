@@ -133,8 +133,9 @@ std::vector<std::string> expected_calls_with_gshadow(const Etc& etc) {
         "close(" + d + "/.gshadow.2)",
         "open(" + d + "/group)",  // O_PATH holds on the files replaced
         "open(" + d + "/gshadow)",
-        "rename(" + d + "/.group.1," + d + "/group)",
+        "rename_exchange(" + d + "/.group.1," + d + "/group)",  // the old group stays at the temp name
         "rename(" + d + "/.gshadow.2," + d + "/gshadow)",
+        "unlink(" + d + "/.group.1)",  // until gshadow is in place
         "close(" + d + "/.pwd.lock)",
         "close(" + d + "/group)",  // no held_out: closed by the commit itself
         "close(" + d + "/gshadow)",
@@ -196,8 +197,9 @@ TEST_CASE("commit: without gshadow only /etc/group is replaced", "[userdb][commi
 TEST_CASE("commit: every call failed in turn", "[userdb][commit]") {
     const Etc names;
     const auto calls = expected_calls_with_gshadow(names);
-    REQUIRE(calls.size() == 25);
-    const auto renamed = std::find(calls.begin(), calls.end(), "rename(" + names.d() + "/.group.1," + names.d() + "/group)");
+    REQUIRE(calls.size() == 26);
+    const auto renamed =
+        std::find(calls.begin(), calls.end(), "rename_exchange(" + names.d() + "/.group.1," + names.d() + "/group)");
     REQUIRE(renamed != calls.end());
     const auto group_renamed = static_cast<std::size_t>(renamed - calls.begin()) + 1;
     for (const int err : {EIO, ENOSPC}) {
@@ -209,8 +211,10 @@ TEST_CASE("commit: every call failed in turn", "[userdb][commit]") {
             CAPTURE(err, n, failed);
             INFO("status: " << (st ? st->message() : std::string("ok")));
 
-            // Nothing is left behind, whatever failed.
-            CHECK(etc.strays().empty());
+            // Nothing is left behind, whatever failed, but the old /etc/group
+            // when removing it after both renames fails.
+            const bool old_copy = n == group_renamed + 2;
+            if (!old_copy) CHECK(etc.strays().empty());
             CHECK(etc.sys.open_fds.empty());
 
             const std::string group = etc.sys.files[etc.paths.group()];
@@ -224,27 +228,27 @@ TEST_CASE("commit: every call failed in turn", "[userdb][commit]") {
                 CHECK(gshadow == new_gshadow);
                 continue;
             }
-            // After the failed call only cleanup runs, and the lock goes last
-            // but for the holds, which follow it.
+            // After the failed call only cleanup runs (and, when gshadow's
+            // rename failed, the swap of /etc/group undone), and the lock goes
+            // last but for the holds, which follow it.
             const auto names_after = etc.sys.call_names();
             for (std::size_t i = n; i < names_after.size(); ++i) {
                 CAPTURE(etc.sys.calls[i]);
-                CHECK((names_after[i] == "close" || names_after[i] == "unlink"));
+                const bool undo = n == group_renamed + 1 && i == n && names_after[i] == "rename_exchange";
+                CHECK((names_after[i] == "close" || names_after[i] == "unlink" || undo));
             }
             REQUIRE(st);
-            if (n <= group_renamed) {  // up to and including the rename of group: all old
-                CHECK(st->sys_errno == err);
-                CHECK(group == old_group);
-                CHECK(gshadow == old_gshadow);
-                CHECK_THAT(st->message(), Catch::Contains("('" + etc.paths.group() + "' and '" +
-                                                          etc.paths.gshadow() + "' are untouched)"));
-                CHECK_THAT(st->message(), Catch::EndsWith(std::string(": ") + std::strerror(err)));
-            } else {  // rename of gshadow
-                CHECK(group == new_group);
-                CHECK(gshadow == old_gshadow);
+            // Up to and including the rename of gshadow: both old, never one new and one old.
+            CHECK(st->sys_errno == err);
+            CHECK(group == old_group);
+            CHECK(gshadow == old_gshadow);
+            CHECK_THAT(st->message(), Catch::Contains("('" + etc.paths.group() + "' and '" +
+                                                      etc.paths.gshadow() + "' are untouched)"));
+            CHECK_THAT(st->message(), Catch::EndsWith(std::string(": ") + std::strerror(err)));
+            if (n == group_renamed + 1) {
                 CHECK(st->message() == "cannot rename '" + etc.d() + "/.gshadow.2' to '" + etc.paths.gshadow() +
-                                           "' ('" + etc.paths.group() + "' was already replaced, '" +
-                                           etc.paths.gshadow() + "' is the old version): " + std::strerror(err));
+                                           "' ('" + etc.paths.group() + "' and '" + etc.paths.gshadow() +
+                                           "' are untouched): " + std::strerror(err));
             }
         }
     }
@@ -267,9 +271,34 @@ TEST_CASE("commit: the holds on the replaced files are O_PATH, and handed over w
 }
 
 TEST_CASE("commit: the messages of the usual failures", "[userdb][commit]") {
+    SECTION("gshadow cannot be renamed, and the swap of /etc/group cannot be undone") {
+        Etc etc;
+        const auto calls = expected_calls_with_gshadow(etc);
+        const auto gshadow_rename =
+            std::find(calls.begin(), calls.end(), "rename(" + etc.d() + "/.gshadow.2," + etc.paths.gshadow() + ")");
+        REQUIRE(gshadow_rename != calls.end());
+        etc.sys.fail_on("rename", EIO);
+        etc.sys.fail_at(static_cast<int>(gshadow_rename - calls.begin()) + 2, EIO);  // the undo right after it
+        const Status st = etc.commit();
+        REQUIRE(st);
+        CHECK(st->message() == "cannot rename '" + etc.d() + "/.gshadow.2' to '" + etc.paths.gshadow() + "' ('" +
+                                   etc.paths.group() + "' was already replaced, '" + etc.paths.gshadow() +
+                                   "' is the old version; the old '" + etc.paths.group() + "' is kept as '" + etc.d() +
+                                   "/.group.1'): Input/output error");
+        CHECK(etc.sys.files[etc.paths.group()] == new_group);
+        CHECK(etc.sys.files[etc.d() + "/.group.1"] == old_group);
+    }
+    SECTION("a file system that cannot swap names: plain renames") {
+        Etc etc;
+        etc.sys.fail_on("rename_exchange", EINVAL);
+        REQUIRE_FALSE(etc.commit());
+        CHECK(etc.sys.files[etc.paths.group()] == new_group);
+        CHECK(etc.sys.files[etc.paths.gshadow()] == new_gshadow);
+        CHECK(etc.strays().empty());
+    }
     SECTION("rename over a single-file bind mount") {
         Etc etc;
-        etc.sys.fail_on("rename", EBUSY);
+        etc.sys.fail_on("rename_exchange", EBUSY);
         const Status st = etc.commit();
         REQUIRE(st);
         CHECK(st->sys_errno == EBUSY);
