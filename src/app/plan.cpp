@@ -29,6 +29,17 @@ std::optional<std::string> read_optional(const std::string& path, std::optional<
     return std::nullopt;
 }
 
+// Stats the socket; the default path, when absent, gives way to rootful
+// Podman's socket if that one is there (ref then names it).
+socket::SocketStat inspect_or_podman(socket::SocketRef& ref) {
+    auto st = socket::inspect(ref.path);
+    if (ref.origin != socket::Origin::Default || st.stat_errno != ENOENT) return st;
+    auto podman = socket::inspect(socket::podman_socket);
+    if (!socket::use_podman_default(ref, st, podman)) return st;
+    ref.path = socket::podman_socket;
+    return podman;
+}
+
 }  // namespace
 
 const char* mode_name(Mode m) {
@@ -80,12 +91,12 @@ Facts gather(const config::Options& o, const userdb::EtcPaths& paths) {
 
     if (!o.no_socket) {
         std::string note;
-        auto refs = socket::choose(o.socket_flags, o.socket_env, o.docker_host, &note);
+        auto refs = socket::choose(o.socket_flags, o.socket_env, o.docker_host, &note, o.container_host);
         if (!refs) {
             f.socket_error = refs.error();
         } else {
             f.socket_refs = std::move(*refs);
-            for (const auto& r : f.socket_refs) f.socket_stats.push_back(socket::inspect(r.path));
+            for (auto& r : f.socket_refs) f.socket_stats.push_back(inspect_or_podman(r));
         }
         if (!note.empty()) f.socket_note = note;
     }

@@ -123,6 +123,12 @@ Problem probe_problem(const SocketReport& s, const std::string& ident) {
     return p;
 }
 
+// DOCKER_HOST and CONTAINER_HOST are the app's own settings: a socket they
+// name is one the app will use, so trouble with it is a warning, not a note.
+bool named_by_app_env(socket::Origin origin) {
+    return origin == socket::Origin::DockerHost || origin == socket::Origin::ContainerHost;
+}
+
 // The problems one socket shows, from its decision-table row and the probe.
 void socket_problems(const SocketReport& s, const config::Options& o, gid_t overflow, const std::string& ident,
                      std::vector<Problem>& out) {
@@ -138,6 +144,9 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
         case Row::Absent: {
             Fix f = fix_mount_socket(path);
             if (o.require_socket) add(Severity::Error, "absent", d.message + " and --require-socket is given", f);
+            else if (named_by_app_env(d.ref.origin))
+                add(Severity::Warning, "absent", d.message + "; the app's " + socket::origin_name(d.ref.origin) +
+                                                     " names it, so the app will not reach its engine", f);
             else add(Severity::Note, "absent", d.message + "; not required (--require-socket makes it fatal)", f);
             return;
         }

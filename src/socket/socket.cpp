@@ -40,6 +40,7 @@ const char* origin_name(Origin o) {
         case Origin::Env: return "STEPDOWN_SOCKET";
         case Origin::DockerHost: return "DOCKER_HOST";
         case Origin::Default: return "default";
+        case Origin::ContainerHost: return "CONTAINER_HOST";
     }
     return "?";
 }
@@ -78,7 +79,8 @@ const char* type_name(mode_t mode) {
 
 Result<std::vector<SocketRef>> choose(const std::vector<std::string>& flag_paths,
                                       const std::optional<std::string>& env_list,
-                                      const std::optional<std::string>& docker_host, std::string* note) {
+                                      const std::optional<std::string>& docker_host, std::string* note,
+                                      const std::optional<std::string>& container_host) {
     std::vector<SocketRef> out;
     auto add = [&](std::string_view path, Origin origin) -> Status {
         if (path.empty() || path.front() != '/')
@@ -103,18 +105,24 @@ Result<std::vector<SocketRef>> choose(const std::vector<std::string>& flag_paths
         }
         return out;
     }
-    if (docker_host && !docker_host->empty()) {
-        std::string_view host = *docker_host;
+    // DOCKER_HOST wins when both are set: the Docker API clients that most
+    // apps mounting an engine socket are built on read DOCKER_HOST alone.
+    const bool by_docker_host = docker_host && !docker_host->empty();
+    const bool by_container_host = !by_docker_host && container_host && !container_host->empty();
+    if (by_docker_host || by_container_host) {
+        std::string_view host = by_docker_host ? *docker_host : *container_host;
+        const Origin origin = by_docker_host ? Origin::DockerHost : Origin::ContainerHost;
         constexpr std::string_view unix_scheme = "unix://";
         if (host.substr(0, unix_scheme.size()) == unix_scheme) {
-            if (auto e = add(host.substr(unix_scheme.size()), Origin::DockerHost)) return *e;
+            if (auto e = add(host.substr(unix_scheme.size()), origin)) return *e;
             return out;
         }
         if (host.find("://") == std::string_view::npos)
-            return Error{"invalid DOCKER_HOST " + q(host) + ": expected unix:///path, tcp://host:port or ssh://host", 0,
-                         exit_code::usage};
+            return Error{"invalid " + std::string(origin_name(origin)) + " " + q(host) +
+                             ": expected unix:///path, tcp://host:port or ssh://host",
+                         0, exit_code::usage};
         if (note != nullptr)
-            *note = "DOCKER_HOST " + q(host) + " is not a unix socket; no socket group is needed";
+            *note = std::string(origin_name(origin)) + " " + q(host) + " is not a unix socket; no socket group is needed";
         return out;
     }
     out.push_back({default_socket, Origin::Default});
@@ -132,6 +140,10 @@ SocketStat inspect(const std::string& path) {
     s.uid = st.st_uid;
     s.gid = st.st_gid;
     return s;
+}
+
+bool use_podman_default(const SocketRef& ref, const SocketStat& docker, const SocketStat& podman) {
+    return ref.origin == Origin::Default && docker.stat_errno == ENOENT && podman.stat_errno != ENOENT;
 }
 
 gid_t read_overflow_gid() {

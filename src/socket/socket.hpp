@@ -14,8 +14,9 @@
 
 namespace stepdown::socket {
 
-enum class Origin { Flag, Env, DockerHost, Default };
-const char* origin_name(Origin o);  // "--socket", "STEPDOWN_SOCKET", "DOCKER_HOST", "default"
+enum class Origin { Flag, Env, DockerHost, Default, ContainerHost };
+// "--socket", "STEPDOWN_SOCKET", "DOCKER_HOST", "default", "CONTAINER_HOST"
+const char* origin_name(Origin o);
 
 struct SocketRef {
     std::string path;
@@ -23,15 +24,18 @@ struct SocketRef {
 };
 
 inline constexpr const char* default_socket = "/var/run/docker.sock";
+// Rootful Podman's API socket (podman.socket), tried when Docker's is absent.
+inline constexpr const char* podman_socket = "/run/podman/podman.sock";
 
 // Where to look, in order: --socket flags; else STEPDOWN_SOCKET (colon-separated);
-// else DOCKER_HOST when it is unix://PATH; else the default. A DOCKER_HOST with
-// another scheme (tcp://, ssh://, ...) means no socket group is needed: the
-// result is empty and *note says so.
+// else DOCKER_HOST when it is unix://PATH, else Podman's CONTAINER_HOST read the
+// same way; else the default. A host with another scheme (tcp://, ssh://, ...)
+// means no socket group is needed: the result is empty and *note says so.
 Result<std::vector<SocketRef>> choose(const std::vector<std::string>& flag_paths,
                                       const std::optional<std::string>& env_list,
                                       const std::optional<std::string>& docker_host,
-                                      std::string* note);
+                                      std::string* note,
+                                      const std::optional<std::string>& container_host = std::nullopt);
 
 // What stat(2) (following symlinks, e.g. /var/run -> /run) said.
 struct SocketStat {
@@ -41,6 +45,10 @@ struct SocketStat {
     gid_t gid = 0;
 };
 SocketStat inspect(const std::string& path);
+
+// Whether the default socket should become Podman's: Docker's path is absent
+// and /run/podman/podman.sock is there (whatever it is: the table then judges it).
+bool use_podman_default(const SocketRef& ref, const SocketStat& docker, const SocketStat& podman);
 
 // "socket", "directory", "regular file", "FIFO", "symbolic link", ...
 const char* type_name(mode_t mode);

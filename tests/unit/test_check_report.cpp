@@ -429,3 +429,19 @@ TEST_CASE("check formatting helpers", "[check][report]") {
     CHECK(check::fix_group_add(988).kubernetes == "securityContext.supplementalGroups: [988]");
     CHECK(check::fix_capabilities(true, false, true).compose == "cap_add: [SETUID, SETPCAP]");
 }
+
+TEST_CASE("check: a socket the app's DOCKER_HOST or CONTAINER_HOST names is a warning when absent", "[check][report]") {
+    for (const auto origin : {socket::Origin::DockerHost, socket::Origin::ContainerHost}) {
+        auto f = facts(0, {ENOENT, 0, 0, 0});
+        f.socket_refs = {{"/run/podman/podman.sock", origin}};
+        const auto out = check_of({}, f, {check::PingResult{}});
+        const auto* p = problem(out.r, "absent");
+        REQUIRE(p != nullptr);
+        CHECK(p->severity == check::Severity::Warning);
+        CHECK_THAT(p->message, Catch::Contains(std::string("the app's ") + socket::origin_name(origin) + " names it"));
+    }
+    // The default path is only a note: an image may or may not get a socket.
+    const auto def = check_of({}, facts(0, {ENOENT, 0, 0, 0}), {check::PingResult{}});
+    REQUIRE(problem(def.r, "absent") != nullptr);
+    CHECK(problem(def.r, "absent")->severity == check::Severity::Note);
+}

@@ -121,3 +121,39 @@ TEST_CASE("socket sources: flags, env, DOCKER_HOST, default", "[socket]") {
     CHECK_FALSE(socket::choose({}, std::nullopt, std::string("unix://relative"), &note));
     CHECK_FALSE(socket::choose({}, std::nullopt, std::string("garbage"), &note));
 }
+
+TEST_CASE("Podman's conventions: CONTAINER_HOST, and its socket when Docker's is absent", "[socket]") {
+    std::string note;
+    auto ch = socket::choose({}, std::nullopt, std::nullopt, &note, std::string("unix:///run/user/1000/podman/podman.sock"));
+    REQUIRE(ch);
+    REQUIRE(ch->size() == 1);
+    CHECK((*ch)[0].path == "/run/user/1000/podman/podman.sock");
+    CHECK((*ch)[0].origin == socket::Origin::ContainerHost);
+    CHECK(std::string(socket::origin_name((*ch)[0].origin)) == "CONTAINER_HOST");
+    // DOCKER_HOST wins when both are set.
+    auto both = socket::choose({}, std::nullopt, std::string("unix:///d.sock"), &note, std::string("unix:///c.sock"));
+    REQUIRE(both->size() == 1);
+    CHECK((*both)[0].path == "/d.sock");
+    CHECK((*both)[0].origin == socket::Origin::DockerHost);
+    // An empty DOCKER_HOST is unset, as for the docker CLI.
+    auto empty = socket::choose({}, std::nullopt, std::string(""), &note, std::string("unix:///c.sock"));
+    CHECK((*empty)[0].path == "/c.sock");
+    // STEPDOWN_SOCKET still comes first.
+    auto env = socket::choose({}, std::string("/e.sock"), std::nullopt, &note, std::string("unix:///c.sock"));
+    CHECK((*env)[0].origin == socket::Origin::Env);
+    auto tcp = socket::choose({}, std::nullopt, std::nullopt, &note, std::string("tcp://10.0.0.1:8080"));
+    REQUIRE(tcp);
+    CHECK(tcp->empty());
+    CHECK_THAT(note, Catch::StartsWith("CONTAINER_HOST 'tcp://10.0.0.1:8080'"));
+    auto bad = socket::choose({}, std::nullopt, std::nullopt, &note, std::string("podman.sock"));
+    REQUIRE_FALSE(bad);
+    CHECK_THAT(bad.error().message(), Catch::Contains("invalid CONTAINER_HOST 'podman.sock'"));
+
+    const socket::SocketStat absent{ENOENT, 0, 0, 0};
+    const socket::SocketStat there = sock(0, 988, 0660);
+    CHECK(socket::use_podman_default(ref, absent, there));
+    CHECK_FALSE(socket::use_podman_default(ref, there, there));    // Docker's is there
+    CHECK_FALSE(socket::use_podman_default(ref, absent, absent));  // neither: Docker's path is reported
+    const socket::SocketRef named{"/var/run/docker.sock", socket::Origin::Flag};
+    CHECK_FALSE(socket::use_podman_default(named, absent, there));  // a named path is never replaced
+}
