@@ -32,6 +32,30 @@ bool may_connect(const SocketStat& st, const Identity& who) {
     return (st.mode & S_IWOTH) != 0;
 }
 
+// Whether being in the socket's group would let `who` connect: the rule that
+// makes a root start say group-not-writable, for an identity stepdown cannot
+// change. False also when `who` is in that group already.
+bool group_would_help(const SocketStat& st, const Identity& who) {
+    Identity with = who;
+    with.groups.push_back(st.gid);
+    return may_connect(st, with);
+}
+
+// A non-root start whose socket no group can open: it says so rather than
+// suggest a --group-add that cannot help (or that was given already).
+void judge_group_useless(Decision& d, const std::string& where, const std::string& owner, const Identity& who) {
+    const std::string uid = std::to_string(who.uid);
+    const std::string gid = std::to_string(d.st.gid);
+    bool member = d.st.gid == who.gid;
+    for (gid_t g : who.groups) member = member || g == d.st.gid;
+    d.row = Row::GroupNotWritable;
+    d.message = where + " (" + owner + ") is not usable by uid " + uid +
+                (member ? ", although it is in group " + gid : "") + ": the socket gives its group no write "
+                "permission, so group " + gid + " does not help";
+    d.fix = "make the socket group-writable on the host (chmod 660), or run as its owner (uid " +
+            std::to_string(d.st.uid) + ")";
+}
+
 }  // namespace
 
 const char* origin_name(Origin o) {
@@ -210,6 +234,11 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
         if (may_connect(st, target)) {
             d.row = Row::Accessible;
             d.message = where + " (" + owner + ") is usable by uid " + std::to_string(target.uid);
+            return d;
+        }
+        if (!group_would_help(st, target)) {
+            judge_group_useless(d, where, owner, target);
+            fatal_if_required(exit_code::unavailable);
             return d;
         }
         d.row = Row::NeedsGroup;

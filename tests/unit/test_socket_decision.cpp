@@ -87,8 +87,24 @@ TEST_CASE("started non-root: judge the current identity and hint every runtime's
     CHECK_THAT(need.fix, Catch::Contains("--group-add 988"));
     CHECK_THAT(need.fix, Catch::Contains("group_add: [\"988\"]"));
     CHECK_THAT(need.fix, Catch::Contains("supplementalGroups: [988]"));
+    // The same rules as a root start: a group without write cannot help, and
+    // the identity may be in that group already (docker run --group-add 988).
     auto member_no_write = socket::decide(ref, sock(0, 988, 0640), {1000, 1000, {988}}, nonroot);
-    CHECK(member_no_write.row == Row::NeedsGroup);
+    CHECK(member_no_write.row == Row::GroupNotWritable);
+    CHECK_THAT(member_no_write.message, Catch::Contains("although it is in group 988"));
+    CHECK_THAT(member_no_write.fix, !Catch::Contains("--group-add"));
+    CHECK_THAT(member_no_write.fix, Catch::Contains("chmod 660"));
+    auto not_member_no_write = socket::decide(ref, sock(0, 988, 0640), {1000, 1000, {}}, nonroot);
+    CHECK(not_member_no_write.row == Row::GroupNotWritable);
+    CHECK_THAT(not_member_no_write.message, !Catch::Contains("although"));
+    // A socket only its owner may use (rootless Podman's 0600, seen as 0:0):
+    // --group-add 0 would not help, so it is not suggested.
+    auto owner_only = socket::decide(ref, sock(0, 0, 0600), {1000, 1000, {}}, nonroot);
+    CHECK(owner_only.row == Row::GroupNotWritable);
+    CHECK_THAT(owner_only.fix, !Catch::Contains("--group-add"));
+    CHECK_THAT(owner_only.fix, Catch::Contains("its owner (uid 0)"));
+    auto gid0_writable = socket::decide(ref, sock(0, 0, 0660), {1000, 1000, {}}, nonroot);
+    CHECK(gid0_writable.row == Row::NeedsGroup);
     nonroot.require_socket = true;
     auto fatal = socket::decide(ref, sock(0, 988, 0660), {1000, 1000, {}}, nonroot);
     CHECK(fatal.fatal);
