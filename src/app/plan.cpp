@@ -76,6 +76,8 @@ Facts gather(const config::Options& o, const userdb::EtcPaths& paths) {
     }
     f.at_secure = ::getauxval(AT_SECURE) != 0;
     f.overflow_gid = socket::read_overflow_gid();
+    if (auto m = socket::read_id_map("/proc/self/uid_map")) f.uid_map = std::move(*m);
+    if (auto m = socket::read_id_map("/proc/self/gid_map")) f.gid_map = std::move(*m);
 
     if (auto text = read_optional(paths.passwd(), f.file_error)) f.passwd = userdb::parse_passwd(*text);
     if (auto text = read_optional(paths.group(), f.file_error)) {
@@ -170,6 +172,7 @@ Plan make_plan(const config::Options& o, const Facts& f) {
     std::vector<gid_t> granted;
     for (std::size_t i = 0; i < f.socket_refs.size(); ++i) {
         auto d = socket::decide(f.socket_refs[i], f.socket_stats[i], who, policy);
+        socket::explain_rootless(d, who, f.uid_map, f.gid_map);
         if (d.fatal) refuse(Error{d.message + (d.fix.empty() ? "" : "; fix: " + d.fix), 0, d.exit_code});
         if (d.grant) granted.push_back(d.st.gid);
         p.sockets.push_back(std::move(d));

@@ -181,7 +181,9 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
             }
             Fix f;
             std::string code = socket::row_name(d.row);
-            if (d.row == Row::NeedsGroup && d.st.gid != 0 && d.st.gid != overflow) {
+            if (d.rootless) {
+                f.other = d.fix;
+            } else if (d.row == Row::NeedsGroup && d.st.gid != 0 && d.st.gid != overflow) {
                 f = fix_group_add(d.st.gid);
             } else if (d.row == Row::NeedsGroup && d.st.gid == 0) {
                 f.docker_run = "--group-add 0 (root's group: avoid)";

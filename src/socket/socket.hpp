@@ -94,6 +94,7 @@ struct Decision {
     int exit_code = 0;    // when fatal
     std::string message;  // what was decided and why (log text)
     std::string fix;      // exact change the user should make, if any
+    bool rootless = false;  // the socket is a rootless user's own (explain_rootless in userns.hpp)
 };
 
 Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& target, const Policy& policy);

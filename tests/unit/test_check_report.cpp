@@ -445,3 +445,21 @@ TEST_CASE("check: a socket the app's DOCKER_HOST or CONTAINER_HOST names is a wa
     REQUIRE(problem(def.r, "absent") != nullptr);
     CHECK(problem(def.r, "absent")->severity == check::Severity::Note);
 }
+
+TEST_CASE("check, rootless: the user's own socket seen as 0:0 0600 gets keep-id in host ids", "[check][report]") {
+    const auto denied = ping(PingStatus::ConnectFailed, EACCES, 0, "connect: Permission denied");
+    for (const uid_t euid : {0U, 1000U}) {
+        INFO("started as uid " << euid);
+        auto f = facts(euid, sock(0, 0, 0600));
+        f.uid_map = {{0, 1001, 1}, {1, 100000, 65536}};
+        f.gid_map = {{0, 1001, 1}, {1, 100000, 65536}};
+        const auto out = check_of({}, f, {denied});
+        CHECK(out.r.verdict == Verdict::NoAccess);
+        const auto* p = problem(out.r, "group-not-writable");
+        REQUIRE(p != nullptr);
+        CHECK_THAT(p->message, Catch::Contains("uid 0 here is host uid 1001"));
+        CHECK_THAT(p->fix.other, Catch::StartsWith("podman run --userns=keep-id:uid=1000,gid=1000"));
+        CHECK(p->fix.docker_run.empty());
+        CHECK_THAT(out.text, !Catch::Contains("--group-add 0"));
+    }
+}
