@@ -157,9 +157,12 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
             add(Severity::Error, "not-a-socket", d.message, f);
             return;
         }
-        case Row::Gid0Refused:
-            add(Severity::Error, "gid0-refused", d.message, fix_allow_gid0());
+        case Row::Gid0Refused: {
+            Fix f = fix_allow_gid0();
+            if (d.rootless) f = Fix{"", "", "", d.fix};
+            add(Severity::Error, "gid0-refused", d.message, f);
             return;
+        }
         case Row::Gid0Granted: {
             Fix f;
             f.other = "give the socket a dedicated group on the host (the usual 'docker' group) and drop "

@@ -58,7 +58,10 @@ std::optional<std::uint32_t> outside_id(const std::vector<IdMapEntry>& map, std:
 
 void explain_rootless(Decision& d, const Identity& app, const std::vector<IdMapEntry>& uid_map,
                       const std::vector<IdMapEntry>& gid_map) {
-    if (d.row != Row::GroupNotWritable && d.row != Row::NeedsGroup) return;
+    // Gid0Refused: podman.socket makes the user's socket 0660, which shows as
+    // 0:0 0660; granting group 0 would work there, but keep-id is the fix
+    // that gives the app no more than the socket.
+    if (d.row != Row::GroupNotWritable && d.row != Row::NeedsGroup && d.row != Row::Gid0Refused) return;
     if (d.st.uid != 0 || app.uid == 0) return;
     const auto root_outside = outside_id(uid_map, 0);
     if (!root_outside || *root_outside == 0) return;  // not a user namespace of an unprivileged user

@@ -1,7 +1,7 @@
 // The user namespace stepdown runs in, from /proc/self/uid_map and gid_map,
 // and what it means for a socket: rootless Podman maps the container's uid 0
 // to the unprivileged user who runs it, so that user's own API socket (host
-// 1001:1001 0600) shows as 0:0 0600 here, usable by container root alone.
+// 1001:1001 0600, or 0660 as podman.socket makes it) shows as 0:0 here.
 #pragma once
 
 #include <sys/types.h>

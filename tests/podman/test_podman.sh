@@ -458,6 +458,8 @@ setup_rootless() {
   mkdir -p "$T/usersock"
   chown "$user:" "$T/usersock"
   serve "$T/usersock/podman.sock" "$(id -u "$user")" "$(id -g "$user")" 0600 as "$user"
+  # The mode Podman's own podman.socket unit gives it: 0660, the user's group.
+  serve "$T/usersock/podman-0660.sock" "$(id -u "$user")" "$(id -g "$user")" 0660 as "$user"
 }
 if ! command -v newuidmap >/dev/null; then
   ROOTLESS_SKIP="newuidmap not installed (scripts/setup.sh installs uidmap)"
@@ -500,7 +502,16 @@ rootless_explained() {
   run_in rootless --entrypoint /usr/local/bin/stepdown -v "$USOCK:/var/run/docker.sock" "$IMG" --check
   expect_eq "$RC" 69 "--check exit code (no access)"
   expect_contains "$OUT" "--userns=keep-id:uid=1000,gid=1000" "--check's fix"
+  # 0660 shows as 0:0 0660: group 0, refused as always, with keep-id as the fix.
+  run_in rootless -v "$T/usersock/podman-0660.sock:/var/run/docker.sock" "$IMG"
+  expect_eq "$RC" 77 "exit code, 0660 (group 0 refused)"
+  expect_contains "$ERR" "uid 0 here is host uid ${host_uid}" "the explanation, 0660"
+  expect_contains "$ERR" "podman run --userns=keep-id:uid=1000,gid=1000" "the fix, 0660"
+  expect_eq "$(kv uid "$OUT")" "" "the app did not run"
+  run_in rootless --userns=keep-id:uid=1000,gid=1000 -v "$T/usersock/podman-0660.sock:/var/run/docker.sock" "$IMG"
+  expect_eq "$RC" 0 "exit code, 0660 with keep-id"
+  expect_eq "$(kv ping:/var/run/docker.sock "$OUT")" "OK" "GET /_ping, 0660 with keep-id"
 }
-check "rootless: the user's own socket without keep-id is explained, keep-id is the fix" rootless_explained
+check "rootless: the user's own socket (0600, 0660) without keep-id is explained, keep-id is the fix" rootless_explained
 
 finish

@@ -51,6 +51,18 @@ TEST_CASE("rootless: the user's own 0600 socket, seen as 0:0, is explained with 
     CHECK_THAT(n.fix, Catch::StartsWith("podman run --userns=keep-id:uid=1000,gid=1000"));
     CHECK_THAT(n.fix, !Catch::Contains("--group-add"));
 
+    // podman.socket's own mode, 0660: group 0 here, refused; keep-id is still the fix.
+    auto g0 = socket::decide(ref, sock(0, 0, 0660), app, root);
+    REQUIRE(g0.row == Row::Gid0Refused);
+    socket::explain_rootless(g0, app, rootless_uids, rootless_gids);
+    CHECK(g0.rootless);
+    CHECK(g0.fatal);
+    CHECK_THAT(g0.fix, Catch::StartsWith("podman run --userns=keep-id:uid=1000,gid=1000"));
+    auto g0n = socket::decide(ref, sock(0, 0, 0660), app, nonroot);
+    REQUIRE(g0n.row == Row::NeedsGroup);
+    socket::explain_rootless(g0n, app, rootless_uids, rootless_gids);
+    CHECK_THAT(g0n.fix, Catch::StartsWith("podman run --userns=keep-id:uid=1000,gid=1000"));
+
     // Another target is named in the fix.
     const socket::Identity other{2000, 2001, {}};
     auto o = socket::decide(ref, sock(0, 0, 0600), other, root);
