@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include "base/numbers.hpp"
 #include "privilege/drop.hpp"
 
 namespace stepdown::check {

@@ -158,8 +158,8 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
             return;
         }
         case Row::Gid0Refused: {
-            Fix f = fix_allow_gid0();
-            if (d.rootless) f = Fix{"", "", "", d.fix};
+            // explain_rootless's fix (keep-id) replaces --allow-gid0.
+            const Fix f = d.rootless ? Fix{"", "", "", d.fix} : fix_allow_gid0();
             add(Severity::Error, "gid0-refused", d.message, f);
             return;
         }
@@ -182,11 +182,14 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
                     Fix{});
                 return;
             }
-            Fix f;
             std::string code = socket::row_name(d.row);
             if (d.rootless) {
-                f.other = d.fix;
-            } else if (d.row == Row::NeedsGroup && d.st.gid != 0 && d.st.gid != overflow) {
+                // explain_rootless's fix (keep-id) replaces the row's usual one.
+                add(Severity::Error, code, d.message + evidence, Fix{"", "", "", d.fix});
+                return;
+            }
+            Fix f;
+            if (d.row == Row::NeedsGroup && d.st.gid != 0 && d.st.gid != overflow) {
                 f = fix_group_add(d.st.gid);
             } else if (d.row == Row::NeedsGroup && d.st.gid == 0) {
                 f.docker_run = "--group-add 0 (root's group: avoid)";
