@@ -8,8 +8,9 @@
 # whose storage, run and temporary directories are under this run's directory;
 # the rootless checks create a user with useradd, append its lines to
 # /etc/subuid and /etc/subgid, and the EXIT trap puts both files back byte for
-# byte and removes the user. Sockets are served by stepdown-probe, never the
-# machine's own. Skips say why; under CI=true a skip is a failure.
+# byte and removes the user; a run killed outright is swept by the next one.
+# Sockets are served by stepdown-probe, never the machine's own. Skips say
+# why; under CI=true a skip is a failure.
 set -euo pipefail
 
 SOURCE_DIR="${SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -299,6 +300,45 @@ command -v runc >/dev/null || skip_all "runc not installed (scripts/setup.sh ins
 [[ $EUID -eq 0 ]] || skip_all "needs root (rootful Podman, a throwaway user for rootless)"
 is_static "$STEPDOWN" || skip_all "'$STEPDOWN' is missing or not static; FROM scratch images need the shipped static build"
 is_static "$PROBE" || skip_all "'$PROBE' is missing or not static"
+
+# Leftovers of runs killed outright (SIGKILL, a ctest timeout) that could not
+# run their EXIT trap: the run's directory and user carry its pid. The user's
+# processes are ended one by one, its lines (and only those) leave
+# /etc/subuid and /etc/subgid, the user is removed.
+sweep_stale_runs() {
+  local dir pid user p f
+  for dir in /tmp/sdpm-*.*; do
+    [[ -d "$dir" && "$dir" != "$T" ]] || continue
+    pid="${dir#/tmp/sdpm-}"
+    pid="${pid%%.*}"
+    [[ "$pid" =~ ^[0-9]+$ ]] || continue
+    if kill -0 "$pid" 2>/dev/null && [[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" == *test_podman.sh* ]]; then
+      continue
+    fi
+    # The run's processes name its directory: socket servers (the probe
+    # copied there), conmon and containers of its private storage.
+    for p in /proc/[0-9]*; do
+      if [[ "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" == *"$dir/"* ]]; then kill "${p#/proc/}" 2>/dev/null || true; fi
+    done
+    # Podman's shm mounts under its storage, deepest first.
+    while read -r p; do umount "$p" 2>/dev/null || true; done < <(awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r)
+    user="sdpm${pid}"
+    if id "$user" >/dev/null 2>&1; then
+      for p in $(ps -o pid= -u "$user" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+      sleep 0.5
+      userdel "$user" >/dev/null 2>&1 || true
+    fi
+    for f in /etc/subuid /etc/subgid; do
+      if [[ -f "$f" ]] && grep -q "^${user}:" "$f"; then
+        grep -v "^${user}:" "$f" >"$T/swept" || true
+        cat "$T/swept" >"$f"
+      fi
+    done
+    rm -rf "$dir"
+    say "# removed the leftovers of an interrupted run: ${dir}"
+  done
+}
+sweep_stale_runs
 say "# run ${RUN_ID}: stepdown '$STEPDOWN', probe '$PROBE', $(podman --version)"
 
 write_conf "$T/rootful" "$T/rootful/tmp"
