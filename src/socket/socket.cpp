@@ -46,9 +46,16 @@ bool group_would_help(const SocketStat& st, const Identity& who) {
 void judge_group_useless(Decision& d, const std::string& where, const std::string& owner, const Identity& who) {
     const std::string uid = std::to_string(who.uid);
     const std::string gid = std::to_string(d.st.gid);
+    d.row = Row::GroupNotWritable;
+    if (d.st.uid == who.uid) {
+        // The kernel judges the owner by the owner's bits alone: no group helps.
+        d.message = where + " (" + owner + ") is not usable by uid " + uid +
+                    ", its owner: the mode gives the owner no write permission";
+        d.fix = "on the host: chmod u+w (mode 0600 or 0660)";
+        return;
+    }
     bool member = d.st.gid == who.gid;
     for (gid_t g : who.groups) member = member || g == d.st.gid;
-    d.row = Row::GroupNotWritable;
     d.message = where + " (" + owner + ") is not usable by uid " + uid +
                 (member ? ", although it is in group " + gid : "") + ": the socket gives its group no write "
                 "permission, so group " + gid + " does not help";

@@ -67,15 +67,15 @@ void explain_rootless(Decision& d, const Identity& app, const std::vector<IdMapE
     if (!root_outside || *root_outside == 0) return;  // not a user namespace of an unprivileged user
     const std::string host_uid = std::to_string(*root_outside);
     const auto group_outside = outside_id(gid_map, d.st.gid);
-    const std::string host_group = group_outside ? ", host gid " + std::to_string(*group_outside) : "";
+    const std::string host_group = group_outside ? " (group: host gid " + std::to_string(*group_outside) + ")" : "";
     const std::string uid = std::to_string(app.uid);
     const std::string gid = std::to_string(app.gid);
     d.rootless = true;
     d.message += "; this is a rootless container (uid map: uid 0 here is host uid " + host_uid +
-                 "), so the socket is host uid " + host_uid + "'s own" + host_group +
-                 ", usable here by uid 0 alone, not by uid " + uid;
+                 "), so the socket belongs to host uid " + host_uid + host_group +
+                 ", the user who runs the container, who is uid 0 here, not uid " + uid;
     d.fix = "podman run --userns=keep-id:uid=" + uid + ",gid=" + gid + " (uid " + uid + " here is then host uid " +
-            host_uid + ", the socket's owner); with Docker, run the app as uid 0 of a rootless daemon's container";
+            host_uid + ", the socket's owner)";
 }
 
 }  // namespace stepdown::socket

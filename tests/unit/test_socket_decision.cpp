@@ -103,6 +103,10 @@ TEST_CASE("started non-root: judge the current identity and hint every runtime's
     CHECK(owner_only.row == Row::GroupNotWritable);
     CHECK_THAT(owner_only.fix, !Catch::Contains("--group-add"));
     CHECK_THAT(owner_only.fix, Catch::Contains("its owner (uid 0)"));
+    auto owner_no_write = socket::decide(ref, sock(1000, 988, 0460), {1000, 1000, {988}}, nonroot);
+    CHECK(owner_no_write.row == Row::GroupNotWritable);
+    CHECK_THAT(owner_no_write.message, Catch::Contains("its owner: the mode gives the owner no write permission"));
+    CHECK_THAT(owner_no_write.fix, Catch::Contains("chmod u+w"));
     auto gid0_writable = socket::decide(ref, sock(0, 0, 0660), {1000, 1000, {}}, nonroot);
     CHECK(gid0_writable.row == Row::NeedsGroup);
     nonroot.require_socket = true;
