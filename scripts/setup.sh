@@ -14,6 +14,9 @@ packages=(
   clang clang-tidy cppcheck shellcheck libclang-rt-14-dev
   # container tests: a local debian:bookworm base image, the compose and Pod examples
   debootstrap docker-compose python3-yaml
+  # Podman tier: rootful and rootless Podman with runc (crun refuses hybrid
+  # cgroups), newuidmap/newgidmap for the rootless user namespace
+  podman runc uidmap
   # benchmarks (bench/run.sh): the peers (tini ships tini-static, util-linux
   # setpriv), valgrind for instruction counts, a static busybox for the
   # non-exec sh entrypoint of the docker stop comparison

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds and runs every test: static analysis first (seconds to minutes); the
 # unit and scenario tiers against an ASan+UBSan build; every tier (unit, root
-# scenarios in namespaces, real containers, the artefact) against the shipped
-# static binary; then each libFuzzer target for FUZZ_SECONDS under ASan+UBSan.
+# scenarios in namespaces, real containers under Docker and under Podman, the
+# artefact) against the shipped static binary; then each libFuzzer target for
+# FUZZ_SECONDS under ASan+UBSan.
 # Run as root on Debian 12: bash scripts/test.sh
-# Parts can be run alone: ctest --test-dir build -L unit|scenario|container,
+# Parts can be run alone: ctest --test-dir build -L unit|scenario|container|podman,
 # bash scripts/lint.sh, bash scripts/fuzz.sh
 # CI=true (set by .ci/run): a skipped test fails the run, since CI has
 # everything the tests need.

@@ -52,6 +52,17 @@ std::vector<gid_t> runtime_added_groups(const Facts& f) {
     return privilege::normalize_groups(std::move(added));
 }
 
+// Stats the socket; the default path, when absent, gives way to rootful
+// Podman's socket if that one is there (ref then names it).
+socket::SocketStat inspect_or_podman(socket::SocketRef& ref) {
+    auto st = socket::inspect(ref.path);
+    if (ref.origin != socket::Origin::Default || st.stat_errno != ENOENT) return st;
+    auto podman = socket::inspect(socket::podman_socket);
+    if (!socket::use_podman_default(ref, st, podman)) return st;
+    ref.path = socket::podman_socket;
+    return podman;
+}
+
 }  // namespace
 
 const char* mode_name(Mode m) {
@@ -88,7 +99,9 @@ Facts gather(const config::Options& o, const userdb::EtcPaths& paths) {
     }
     f.at_secure = ::getauxval(AT_SECURE) != 0;
     f.overflow_gid = socket::read_overflow_gid();
-    f.identity_gid_map = socket::read_identity_gid_map();
+    if (auto m = socket::read_id_map("/proc/self/uid_map")) f.uid_map = std::move(*m);
+    if (auto m = socket::read_id_map("/proc/self/gid_map")) f.gid_map = std::move(*m);
+    f.identity_gid_map = socket::is_identity_map(f.gid_map);
 
     if (auto text = read_optional(paths.passwd(), f.file_error)) f.passwd = userdb::parse_passwd(*text);
     if (auto text = read_optional(paths.group(), f.file_error)) {
@@ -104,12 +117,12 @@ Facts gather(const config::Options& o, const userdb::EtcPaths& paths) {
 
     if (!o.no_socket) {
         std::string note;
-        auto refs = socket::choose(o.socket_flags, o.socket_env, o.docker_host, &note);
+        auto refs = socket::choose(o.socket_flags, o.socket_env, o.docker_host, &note, o.container_host);
         if (!refs) {
             f.socket_error = refs.error();
         } else {
             f.socket_refs = std::move(*refs);
-            for (const auto& r : f.socket_refs) f.socket_stats.push_back(socket::inspect(r.path));
+            for (auto& r : f.socket_refs) f.socket_stats.push_back(inspect_or_podman(r));
         }
         if (!note.empty()) f.socket_note = note;
     }
@@ -187,6 +200,7 @@ Plan make_plan(const config::Options& o, const Facts& f) {
     std::vector<gid_t> granted;
     for (std::size_t i = 0; i < f.socket_refs.size(); ++i) {
         auto d = socket::decide(f.socket_refs[i], f.socket_stats[i], who, policy);
+        socket::explain_rootless(d, who, f.uid_map, f.gid_map);
         if (d.fatal) refuse(Error{d.message + (d.fix.empty() ? "" : "; fix: " + d.fix), 0, d.exit_code});
         if (d.grant) granted.push_back(d.st.gid);
         p.sockets.push_back(std::move(d));

@@ -16,6 +16,7 @@
 #include "identity/user_spec.hpp"
 #include "privilege/drop.hpp"
 #include "socket/socket.hpp"
+#include "socket/userns.hpp"
 #include "userdb/commit.hpp"
 #include "userdb/group.hpp"
 #include "userdb/group_edit.hpp"
@@ -56,6 +57,10 @@ struct Facts {
     std::optional<std::string> socket_note;  // e.g. DOCKER_HOST is tcp://
     std::optional<Error> socket_error;       // bad socket configuration
     std::vector<socket::SocketStat> socket_stats;  // parallel to socket_refs
+    // /proc/self/uid_map and gid_map (empty when unreadable): a rootless
+    // container's socket is explained in host ids.
+    std::vector<socket::IdMapEntry> uid_map;
+    std::vector<socket::IdMapEntry> gid_map;
 };
 
 Facts gather(const config::Options& options, const userdb::EtcPaths& paths);

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include "base/numbers.hpp"
 #include "privilege/drop.hpp"
 
 namespace stepdown::check {
@@ -25,38 +24,6 @@ std::optional<std::string> read_small(const char* path) {
 }
 
 }  // namespace
-
-std::optional<std::vector<IdMapEntry>> parse_id_map(std::string_view text) {
-    std::vector<IdMapEntry> out;
-    while (!text.empty()) {
-        const auto nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
-        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-        std::uint32_t v[3] = {};
-        int field = 0;
-        while (true) {
-            const auto start = line.find_first_not_of(' ');
-            if (start == std::string_view::npos) break;
-            line.remove_prefix(start);
-            const auto end = line.find(' ');
-            if (field == 3) return std::nullopt;
-            // Not parse_id: the identity map's count is 4294967295.
-            const auto n = parse_unsigned(line.substr(0, end), 4294967295U);
-            if (!n) return std::nullopt;
-            v[field++] = static_cast<std::uint32_t>(*n);
-            if (end == std::string_view::npos) break;
-            line.remove_prefix(end);
-        }
-        if (field == 0) continue;  // blank line
-        if (field != 3) return std::nullopt;
-        out.push_back({v[0], v[1], v[2]});
-    }
-    return out;
-}
-
-bool is_identity_map(const std::vector<IdMapEntry>& map) {
-    return map.size() == 1 && map[0].inside == 0 && map[0].outside == 0 && map[0].count == 4294967295U;
-}
 
 std::string format_id_map(const std::vector<IdMapEntry>& map) {
     std::string s;

@@ -12,15 +12,12 @@
 #include <vector>
 
 #include "privilege/caps.hpp"
+#include "socket/userns.hpp"
 #include "sys/sys.hpp"
 
 namespace stepdown::check {
 
-struct IdMapEntry {
-    std::uint32_t inside = 0;
-    std::uint32_t outside = 0;
-    std::uint32_t count = 0;
-};
+using socket::IdMapEntry;
 
 struct UserNamespace {
     bool readable = false;            // /proc/self/uid_map and gid_map were read
@@ -30,11 +27,9 @@ struct UserNamespace {
     std::string setgroups;            // /proc/self/setgroups: "allow", "deny" or "" (unreadable)
 };
 
-// "0 1000 1\n1 100000 65536\n" -> entries; nullopt when a line is malformed.
-std::optional<std::vector<IdMapEntry>> parse_id_map(std::string_view text);
+using socket::parse_id_map;  // "0 1000 1\n1 100000 65536\n" -> entries
 
-// The initial namespace's map: one line "0 0 4294967295".
-bool is_identity_map(const std::vector<IdMapEntry>& map);
+using socket::is_identity_map;  // the initial namespace's map: one line "0 0 4294967295"
 
 // "0 0 4294967295" or "0 1000 1, 1 100000 65536".
 std::string format_id_map(const std::vector<IdMapEntry>& map);

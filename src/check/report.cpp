@@ -123,6 +123,12 @@ Problem probe_problem(const SocketReport& s, const std::string& ident) {
     return p;
 }
 
+// DOCKER_HOST and CONTAINER_HOST are the app's own settings: a socket they
+// name is one the app will use, so trouble with it is a warning, not a note.
+bool named_by_app_env(socket::Origin origin) {
+    return origin == socket::Origin::DockerHost || origin == socket::Origin::ContainerHost;
+}
+
 // The problems one socket shows, from its decision-table row and the probe.
 void socket_problems(const SocketReport& s, const config::Options& o, gid_t overflow, bool identity_gid_map,
                      const std::string& ident, std::vector<Problem>& out) {
@@ -138,6 +144,9 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
         case Row::Absent: {
             Fix f = fix_mount_socket(path);
             if (o.require_socket) add(Severity::Error, "absent", d.message + " and --require-socket is given", f);
+            else if (named_by_app_env(d.ref.origin))
+                add(Severity::Warning, "absent", d.message + "; the app's " + socket::origin_name(d.ref.origin) +
+                                                     " names it, so the app will not reach its engine", f);
             else add(Severity::Note, "absent", d.message + "; not required (--require-socket makes it fatal)", f);
             return;
         }
@@ -148,9 +157,12 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
             add(Severity::Error, "not-a-socket", d.message, f);
             return;
         }
-        case Row::Gid0Refused:
-            add(Severity::Error, "gid0-refused", d.message, fix_allow_gid0());
+        case Row::Gid0Refused: {
+            // explain_rootless's fix (keep-id) replaces --allow-gid0.
+            const Fix f = d.rootless ? Fix{"", "", "", d.fix} : fix_allow_gid0();
+            add(Severity::Error, "gid0-refused", d.message, f);
             return;
+        }
         case Row::Gid0Granted: {
             Fix f;
             f.other = "give the socket a dedicated group on the host (the usual 'docker' group) and drop "
@@ -171,10 +183,15 @@ void socket_problems(const SocketReport& s, const config::Options& o, gid_t over
                     Fix{});
                 return;
             }
-            Fix f;
             std::string code = socket::row_name(d.row);
+            if (d.rootless) {
+                // explain_rootless's fix (keep-id) replaces the row's usual one.
+                add(Severity::Error, code, d.message + evidence, Fix{"", "", "", d.fix});
+                return;
+            }
             // The overflow GID is an unmapped group only in a user namespace (socket::decide).
             const bool unmapped = d.st.gid == overflow && !identity_gid_map;
+            Fix f;
             if (d.row == Row::NeedsGroup && d.st.gid != 0 && !unmapped) {
                 f = fix_group_add(d.st.gid);
             } else if (d.row == Row::NeedsGroup && d.st.gid == 0) {

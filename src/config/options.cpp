@@ -171,6 +171,7 @@ Status apply_env(Options& o, const std::map<std::string, std::string>& env) {
     if (auto v = get(env, "STEPDOWN_GROUP_NAME")) o.group_name = *v;
     o.socket_env = get(env, "STEPDOWN_SOCKET");
     o.docker_host = get(env, "DOCKER_HOST");
+    o.container_host = get(env, "CONTAINER_HOST");
     struct BoolVar {
         const char* name;
         bool* field;
@@ -419,7 +420,9 @@ identity
 sockets
   -S, --socket PATH        socket to grant access to; repeatable
                            (STEPDOWN_SOCKET, colon-separated; else DOCKER_HOST
-                           unix://PATH; else /var/run/docker.sock)
+                           or CONTAINER_HOST unix://PATH; else
+                           /var/run/docker.sock, or /run/podman/podman.sock
+                           when that is absent)
       --no-socket          no socket handling (STEPDOWN_NO_SOCKET=1)
       --allow-gid0         grant a socket owned by group 0 (STEPDOWN_ALLOW_GID0=1)
       --require-socket     an absent or unusable socket is fatal

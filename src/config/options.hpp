@@ -35,6 +35,7 @@ struct Options {
     std::vector<std::string> socket_flags;     // -S, repeatable
     std::optional<std::string> socket_env;     // STEPDOWN_SOCKET
     std::optional<std::string> docker_host;    // DOCKER_HOST
+    std::optional<std::string> container_host; // CONTAINER_HOST (Podman's), read when DOCKER_HOST is unset
     bool no_socket = false;
     bool allow_gid0 = false;
     bool require_socket = false;

@@ -36,6 +36,37 @@ const AclEntry* acl_user_entry(const SocketStat& st, uid_t uid) {
     return nullptr;
 }
 
+// Whether being in the socket's group would let `who` connect: the rule that
+// makes a root start say group-not-writable, for an identity stepdown cannot
+// change. False also when `who` is in that group already.
+bool group_would_help(const SocketStat& st, const Identity& who) {
+    Identity with = who;
+    with.groups.push_back(st.gid);
+    return may_connect(st, with.uid, with.gid, with.groups).allowed;
+}
+
+// A non-root start whose socket no group can open: it says so rather than
+// suggest a --group-add that cannot help (or that was given already).
+void judge_group_useless(Decision& d, const std::string& where, const std::string& owner, const Identity& who) {
+    const std::string uid = std::to_string(who.uid);
+    const std::string gid = std::to_string(d.st.gid);
+    d.row = Row::GroupNotWritable;
+    if (d.st.uid == who.uid) {
+        // The kernel judges the owner by the owner's bits alone: no group helps.
+        d.message = where + " (" + owner + ") is not usable by uid " + uid +
+                    ", its owner: the mode gives the owner no write permission";
+        d.fix = "on the host: chmod u+w (mode 0600 or 0660)";
+        return;
+    }
+    bool member = d.st.gid == who.gid;
+    for (gid_t g : who.groups) member = member || g == d.st.gid;
+    d.message = where + " (" + owner + ") is not usable by uid " + uid +
+                (member ? ", although it is in group " + gid : "") + ": the socket gives its group no write "
+                "permission, so group " + gid + " does not help";
+    d.fix = "make the socket group-writable on the host (chmod 660), or run as its owner (uid " +
+            std::to_string(d.st.uid) + ")";
+}
+
 }  // namespace
 
 const char* origin_name(Origin o) {
@@ -44,6 +75,7 @@ const char* origin_name(Origin o) {
         case Origin::Env: return "STEPDOWN_SOCKET";
         case Origin::DockerHost: return "DOCKER_HOST";
         case Origin::Default: return "default";
+        case Origin::ContainerHost: return "CONTAINER_HOST";
     }
     return "?";
 }
@@ -84,7 +116,8 @@ const char* type_name(mode_t mode) {
 
 Result<std::vector<SocketRef>> choose(const std::vector<std::string>& flag_paths,
                                       const std::optional<std::string>& env_list,
-                                      const std::optional<std::string>& docker_host, std::string* note) {
+                                      const std::optional<std::string>& docker_host, std::string* note,
+                                      const std::optional<std::string>& container_host) {
     std::vector<SocketRef> out;
     auto add = [&](std::string_view path, Origin origin) -> Status {
         if (path.empty() || path.front() != '/')
@@ -109,18 +142,24 @@ Result<std::vector<SocketRef>> choose(const std::vector<std::string>& flag_paths
         }
         return out;
     }
-    if (docker_host && !docker_host->empty()) {
-        std::string_view host = *docker_host;
+    // DOCKER_HOST wins when both are set: the Docker API clients that most
+    // apps mounting an engine socket are built on read DOCKER_HOST alone.
+    const bool by_docker_host = docker_host && !docker_host->empty();
+    const bool by_container_host = !by_docker_host && container_host && !container_host->empty();
+    if (by_docker_host || by_container_host) {
+        std::string_view host = by_docker_host ? *docker_host : *container_host;
+        const Origin origin = by_docker_host ? Origin::DockerHost : Origin::ContainerHost;
         constexpr std::string_view unix_scheme = "unix://";
         if (host.substr(0, unix_scheme.size()) == unix_scheme) {
-            if (auto e = add(host.substr(unix_scheme.size()), Origin::DockerHost)) return *e;
+            if (auto e = add(host.substr(unix_scheme.size()), origin)) return *e;
             return out;
         }
         if (host.find("://") == std::string_view::npos)
-            return Error{"invalid DOCKER_HOST " + q(host) + ": expected unix:///path, tcp://host:port or ssh://host", 0,
-                         exit_code::usage};
+            return Error{"invalid " + std::string(origin_name(origin)) + " " + q(host) +
+                             ": expected unix:///path, tcp://host:port or ssh://host",
+                         0, exit_code::usage};
         if (note != nullptr)
-            *note = "DOCKER_HOST " + q(host) + " is not a unix socket; no socket group is needed";
+            *note = std::string(origin_name(origin)) + " " + q(host) + " is not a unix socket; no socket group is needed";
         return out;
     }
     out.push_back({default_socket, Origin::Default});
@@ -141,6 +180,10 @@ SocketStat inspect(const std::string& path) {
     return s;
 }
 
+bool use_podman_default(const SocketRef& ref, const SocketStat& docker, const SocketStat& podman) {
+    return ref.origin == Origin::Default && docker.stat_errno == ENOENT && podman.stat_errno != ENOENT;
+}
+
 gid_t read_overflow_gid() {
     const int fd = ::open("/proc/sys/kernel/overflowgid", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 65534;
@@ -154,26 +197,6 @@ gid_t read_overflow_gid() {
     return v ? static_cast<gid_t>(*v) : 65534;
 }
 
-bool read_identity_gid_map() {
-    const int fd = ::open("/proc/self/gid_map", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    char buf[256] = {};
-    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return false;
-    // The kernel pads the fields with spaces: "         0          0 4294967295\n".
-    std::vector<std::string_view> fields;
-    std::string_view text(buf, static_cast<std::size_t>(n));
-    while (!text.empty()) {
-        const auto start = text.find_first_not_of(" \n");
-        if (start == std::string_view::npos) break;
-        text.remove_prefix(start);
-        const auto end = text.find_first_of(" \n");
-        fields.push_back(text.substr(0, end));
-        text.remove_prefix(end == std::string_view::npos ? text.size() : end);
-    }
-    return fields.size() == 3 && fields[0] == "0" && fields[1] == "0" && fields[2] == "4294967295";
-}
 
 std::string group_add_fix(gid_t gid) {
     const auto g = std::to_string(gid);
@@ -236,6 +259,11 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
         if (may_connect(st, target.uid, target.gid, target.groups).allowed) {
             d.row = Row::Accessible;
             d.message = where + " (" + owner + ") is usable by uid " + std::to_string(target.uid);
+            return d;
+        }
+        if (!group_would_help(st, target)) {
+            judge_group_useless(d, where, owner, target);
+            fatal_if_required(exit_code::unavailable);
             return d;
         }
         d.row = Row::NeedsGroup;

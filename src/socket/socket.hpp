@@ -15,8 +15,9 @@
 
 namespace stepdown::socket {
 
-enum class Origin { Flag, Env, DockerHost, Default };
-const char* origin_name(Origin o);  // "--socket", "STEPDOWN_SOCKET", "DOCKER_HOST", "default"
+enum class Origin { Flag, Env, DockerHost, Default, ContainerHost };
+// "--socket", "STEPDOWN_SOCKET", "DOCKER_HOST", "default", "CONTAINER_HOST"
+const char* origin_name(Origin o);
 
 struct SocketRef {
     std::string path;
@@ -24,15 +25,18 @@ struct SocketRef {
 };
 
 inline constexpr const char* default_socket = "/var/run/docker.sock";
+// Rootful Podman's API socket (podman.socket), tried when Docker's is absent.
+inline constexpr const char* podman_socket = "/run/podman/podman.sock";
 
 // Where to look, in order: --socket flags; else STEPDOWN_SOCKET (colon-separated);
-// else DOCKER_HOST when it is unix://PATH; else the default. A DOCKER_HOST with
-// another scheme (tcp://, ssh://, ...) means no socket group is needed: the
-// result is empty and *note says so.
+// else DOCKER_HOST when it is unix://PATH, else Podman's CONTAINER_HOST read the
+// same way; else the default. A host with another scheme (tcp://, ssh://, ...)
+// means no socket group is needed: the result is empty and *note says so.
 Result<std::vector<SocketRef>> choose(const std::vector<std::string>& flag_paths,
                                       const std::optional<std::string>& env_list,
                                       const std::optional<std::string>& docker_host,
-                                      std::string* note);
+                                      std::string* note,
+                                      const std::optional<std::string>& container_host = std::nullopt);
 
 // What stat(2) (following symlinks, e.g. /var/run -> /run) said, and the
 // socket's POSIX ACL: with an ACL the mode's group bits are only the mask, so
@@ -45,6 +49,10 @@ struct SocketStat {
     AclRead acl = {};    // entries empty: no extended ACL (or unreadable: the mode decides)
 };
 SocketStat inspect(const std::string& path);
+
+// Whether the default socket should become Podman's: Docker's path is absent
+// and /run/podman/podman.sock is there (whatever it is: the table then judges it).
+bool use_podman_default(const SocketRef& ref, const SocketStat& docker, const SocketStat& podman);
 
 // "socket", "directory", "regular file", "FIFO", "symbolic link", ...
 const char* type_name(mode_t mode);
@@ -97,6 +105,7 @@ struct Decision {
     int exit_code = 0;    // when fatal
     std::string message;  // what was decided and why (log text)
     std::string fix;      // exact change the user should make, if any
+    bool rootless = false;  // the socket is a rootless user's own (explain_rootless in userns.hpp)
 };
 
 Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& target, const Policy& policy);
@@ -104,11 +113,6 @@ Decision decide(const SocketRef& ref, const SocketStat& st, const Identity& targ
 // /proc/sys/kernel/overflowgid, 65534 when unreadable.
 gid_t read_overflow_gid();
 
-// Whether /proc/self/gid_map is "0 0 4294967295", the initial user
-// namespace's map. Unreadable or anything else: false (a socket of the
-// overflow GID is then taken to be unmapped, as before user namespaces were
-// told apart).
-bool read_identity_gid_map();
 
 // The hint block for giving GID to an identity from outside: docker run,
 // compose and Kubernetes forms.

@@ -437,3 +437,48 @@ TEST_CASE("check formatting helpers", "[check][report]") {
     CHECK_THAT(check::fix_capabilities(true, true, true, 1000, 1000, {988}).other,
                Catch::EndsWith("docker run --user 1000:1000 --group-add 988"));
 }
+
+TEST_CASE("check: a socket the app's DOCKER_HOST or CONTAINER_HOST names is a warning when absent", "[check][report]") {
+    for (const auto origin : {socket::Origin::DockerHost, socket::Origin::ContainerHost}) {
+        auto f = facts(0, {ENOENT, 0, 0, 0});
+        f.socket_refs = {{"/run/podman/podman.sock", origin}};
+        const auto out = check_of({}, f, {check::PingResult{}});
+        const auto* p = problem(out.r, "absent");
+        REQUIRE(p != nullptr);
+        CHECK(p->severity == check::Severity::Warning);
+        CHECK_THAT(p->message, Catch::Contains(std::string("the app's ") + socket::origin_name(origin) + " names it"));
+    }
+    // The default path is only a note: an image may or may not get a socket.
+    const auto def = check_of({}, facts(0, {ENOENT, 0, 0, 0}), {check::PingResult{}});
+    REQUIRE(problem(def.r, "absent") != nullptr);
+    CHECK(problem(def.r, "absent")->severity == check::Severity::Note);
+}
+
+TEST_CASE("check, rootless: the user's own socket seen as 0:0 gets keep-id in host ids", "[check][report]") {
+    const auto denied = ping(PingStatus::ConnectFailed, EACCES, 0, "connect: Permission denied");
+    struct Case {
+        uid_t euid;
+        mode_t mode;
+        const char* problem;
+    };
+    // 0600 as the brief's socket, 0660 as podman.socket makes it (group 0 here).
+    const Case cases[] = {{0, 0600, "group-not-writable"},
+                          {1000, 0600, "group-not-writable"},
+                          {0, 0660, "gid0-refused"},
+                          {1000, 0660, "needs-group"}};
+    for (const auto& c : cases) {
+        INFO("started as uid " << c.euid << ", mode " << c.mode);
+        auto f = facts(c.euid, sock(0, 0, c.mode));
+        f.uid_map = {{0, 1001, 1}, {1, 100000, 65536}};
+        f.gid_map = {{0, 1001, 1}, {1, 100000, 65536}};
+        const auto out = check_of({}, f, {denied});
+        CHECK(out.r.verdict != Verdict::Ok);
+        const auto* p = problem(out.r, c.problem);
+        REQUIRE(p != nullptr);
+        CHECK_THAT(p->message, Catch::Contains("uid 0 here is host uid 1001"));
+        CHECK_THAT(p->fix.other, Catch::StartsWith("podman run --userns=keep-id:uid=1000,gid=1000"));
+        CHECK(p->fix.docker_run.empty());
+        CHECK_THAT(out.text, !Catch::Contains("--group-add 0"));
+        CHECK_THAT(out.text, !Catch::Contains("--allow-gid0"));
+    }
+}

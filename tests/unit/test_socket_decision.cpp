@@ -141,7 +141,8 @@ TEST_CASE("socket decision table with POSIX ACLs, started as root", "[socket][ac
     socket::Policy nonroot;
     nonroot.started_as_root = false;
     CHECK(socket::decide(ref, user_ok, target, nonroot).row == Row::Accessible);
-    CHECK(socket::decide(ref, group_denied, {1000, 1000, {42}}, nonroot).row == Row::NeedsGroup);
+    // In group 42 already, and group 42 cannot write: no --group-add can help.
+    CHECK(socket::decide(ref, group_denied, {1000, 1000, {42}}, nonroot).row == Row::GroupNotWritable);
 }
 
 // The overflow GID is an unmapped group only inside a user namespace.
@@ -188,8 +189,28 @@ TEST_CASE("started non-root: judge the current identity and hint every runtime's
     CHECK_THAT(need.fix, Catch::Contains("--group-add 988"));
     CHECK_THAT(need.fix, Catch::Contains("group_add: [\"988\"]"));
     CHECK_THAT(need.fix, Catch::Contains("supplementalGroups: [988]"));
+    // The same rules as a root start: a group without write cannot help, and
+    // the identity may be in that group already (docker run --group-add 988).
     auto member_no_write = socket::decide(ref, sock(0, 988, 0640), {1000, 1000, {988}}, nonroot);
-    CHECK(member_no_write.row == Row::NeedsGroup);
+    CHECK(member_no_write.row == Row::GroupNotWritable);
+    CHECK_THAT(member_no_write.message, Catch::Contains("although it is in group 988"));
+    CHECK_THAT(member_no_write.fix, !Catch::Contains("--group-add"));
+    CHECK_THAT(member_no_write.fix, Catch::Contains("chmod 660"));
+    auto not_member_no_write = socket::decide(ref, sock(0, 988, 0640), {1000, 1000, {}}, nonroot);
+    CHECK(not_member_no_write.row == Row::GroupNotWritable);
+    CHECK_THAT(not_member_no_write.message, !Catch::Contains("although"));
+    // A socket only its owner may use (rootless Podman's 0600, seen as 0:0):
+    // --group-add 0 would not help, so it is not suggested.
+    auto owner_only = socket::decide(ref, sock(0, 0, 0600), {1000, 1000, {}}, nonroot);
+    CHECK(owner_only.row == Row::GroupNotWritable);
+    CHECK_THAT(owner_only.fix, !Catch::Contains("--group-add"));
+    CHECK_THAT(owner_only.fix, Catch::Contains("its owner (uid 0)"));
+    auto owner_no_write = socket::decide(ref, sock(1000, 988, 0460), {1000, 1000, {988}}, nonroot);
+    CHECK(owner_no_write.row == Row::GroupNotWritable);
+    CHECK_THAT(owner_no_write.message, Catch::Contains("its owner: the mode gives the owner no write permission"));
+    CHECK_THAT(owner_no_write.fix, Catch::Contains("chmod u+w"));
+    auto gid0_writable = socket::decide(ref, sock(0, 0, 0660), {1000, 1000, {}}, nonroot);
+    CHECK(gid0_writable.row == Row::NeedsGroup);
     nonroot.require_socket = true;
     auto fatal = socket::decide(ref, sock(0, 988, 0660), {1000, 1000, {}}, nonroot);
     CHECK(fatal.fatal);
@@ -221,4 +242,40 @@ TEST_CASE("socket sources: flags, env, DOCKER_HOST, default", "[socket]") {
     CHECK_FALSE(socket::choose({}, std::string("/a:"), std::nullopt, &note));
     CHECK_FALSE(socket::choose({}, std::nullopt, std::string("unix://relative"), &note));
     CHECK_FALSE(socket::choose({}, std::nullopt, std::string("garbage"), &note));
+}
+
+TEST_CASE("Podman's conventions: CONTAINER_HOST, and its socket when Docker's is absent", "[socket]") {
+    std::string note;
+    auto ch = socket::choose({}, std::nullopt, std::nullopt, &note, std::string("unix:///run/user/1000/podman/podman.sock"));
+    REQUIRE(ch);
+    REQUIRE(ch->size() == 1);
+    CHECK((*ch)[0].path == "/run/user/1000/podman/podman.sock");
+    CHECK((*ch)[0].origin == socket::Origin::ContainerHost);
+    CHECK(std::string(socket::origin_name((*ch)[0].origin)) == "CONTAINER_HOST");
+    // DOCKER_HOST wins when both are set.
+    auto both = socket::choose({}, std::nullopt, std::string("unix:///d.sock"), &note, std::string("unix:///c.sock"));
+    REQUIRE(both->size() == 1);
+    CHECK((*both)[0].path == "/d.sock");
+    CHECK((*both)[0].origin == socket::Origin::DockerHost);
+    // An empty DOCKER_HOST is unset, as for the docker CLI.
+    auto empty = socket::choose({}, std::nullopt, std::string(""), &note, std::string("unix:///c.sock"));
+    CHECK((*empty)[0].path == "/c.sock");
+    // STEPDOWN_SOCKET still comes first.
+    auto env = socket::choose({}, std::string("/e.sock"), std::nullopt, &note, std::string("unix:///c.sock"));
+    CHECK((*env)[0].origin == socket::Origin::Env);
+    auto tcp = socket::choose({}, std::nullopt, std::nullopt, &note, std::string("tcp://10.0.0.1:8080"));
+    REQUIRE(tcp);
+    CHECK(tcp->empty());
+    CHECK_THAT(note, Catch::StartsWith("CONTAINER_HOST 'tcp://10.0.0.1:8080'"));
+    auto bad = socket::choose({}, std::nullopt, std::nullopt, &note, std::string("podman.sock"));
+    REQUIRE_FALSE(bad);
+    CHECK_THAT(bad.error().message(), Catch::Contains("invalid CONTAINER_HOST 'podman.sock'"));
+
+    const socket::SocketStat absent{ENOENT, 0, 0, 0};
+    const socket::SocketStat there = sock(0, 988, 0660);
+    CHECK(socket::use_podman_default(ref, absent, there));
+    CHECK_FALSE(socket::use_podman_default(ref, there, there));    // Docker's is there
+    CHECK_FALSE(socket::use_podman_default(ref, absent, absent));  // neither: Docker's path is reported
+    const socket::SocketRef named{"/var/run/docker.sock", socket::Origin::Flag};
+    CHECK_FALSE(socket::use_podman_default(named, absent, there));  // a named path is never replaced
 }
