@@ -7,10 +7,12 @@
 #include <linux/capability.h>
 
 #include "app/exit_codes.hpp"
+#include "base/numbers.hpp"
 #include "check/fixes.hpp"
 #include "privilege/caps.hpp"
 #include "privilege/keep_caps.hpp"
 #include "userdb/commit.hpp"
+#include "userdb/lines.hpp"
 
 namespace stepdown::app {
 namespace {
@@ -36,6 +38,28 @@ std::optional<std::string> read_optional(const std::string& path, std::optional<
 // the groups that list it in the image's /etc/group, which the runtime gives
 // every root process. GID 0 is root's primary group, so it never counts as
 // added: a --group-add 0 cannot be told apart from it.
+// Whether a line of /etc/group lists `name` as a member of `gid`, read as
+// leniently as the runtime that gave root its groups reads it (blanks and a
+// CR around fields trimmed, a '+' before the GID, fields past the fourth
+// ignored): a line stepdown's strict parser sets aside must still count,
+// or its groups would pass for ones the runtime added.
+bool lists_member(std::string_view raw, gid_t gid, std::string_view name) {
+    const auto trim = [](std::string_view t) {
+        const auto first = t.find_first_not_of(" \t\r");
+        if (first == std::string_view::npos) return std::string_view{};
+        return t.substr(first, t.find_last_not_of(" \t\r") - first + 1);
+    };
+    const auto fields = userdb::detail::split_fields(trim(raw));
+    if (fields.size() < 4) return false;
+    std::string_view id = trim(fields[2]);
+    if (!id.empty() && id.front() == '+') id.remove_prefix(1);
+    if (parse_unsigned(id, 4294967294U) != std::optional<std::uint64_t>(gid)) return false;
+    for (const auto& member : userdb::detail::split_list(fields[3])) {
+        if (trim(member) == name) return true;
+    }
+    return false;
+}
+
 std::vector<gid_t> runtime_added_groups(const Facts& f) {
     const auto* root = f.passwd.by_uid(0);
     const std::string root_name = root != nullptr ? root->name : "root";
@@ -43,10 +67,7 @@ std::vector<gid_t> runtime_added_groups(const Facts& f) {
     for (gid_t g : f.groups) {
         if (g == 0 || (root != nullptr && g == root->gid)) continue;
         bool roots_own = false;
-        for (const auto& line : f.group.lines) {
-            if (!line.entry || line.entry->gid != g) continue;
-            for (const auto& m : line.entry->members) roots_own = roots_own || m == root_name;
-        }
+        for (const auto& line : f.group.lines) roots_own = roots_own || lists_member(line.raw, g, root_name);
         if (!roots_own) added.push_back(g);
     }
     return privilege::normalize_groups(std::move(added));

@@ -11,17 +11,6 @@
 namespace stepdown::check {
 namespace {
 
-std::optional<std::string> read_small(const char* path) {
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::nullopt;
-    std::string out;
-    char buf[4096];
-    ssize_t n = 0;
-    while (out.size() < 65536 && (n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-    if (n < 0) return std::nullopt;
-    return out;
-}
 
 }  // namespace
 
@@ -65,11 +54,9 @@ CurrentIdentity read_current() {
     c.no_new_privs = ::prctl(PR_GET_NO_NEW_PRIVS, 0UL, 0UL, 0UL, 0UL);
     c.pid = ::getpid();
 
-    const auto uid_map = read_small("/proc/self/uid_map");
-    const auto gid_map = read_small("/proc/self/gid_map");
-    if (uid_map && gid_map) {
-        auto u = parse_id_map(*uid_map);
-        auto g = parse_id_map(*gid_map);
+    {
+        auto u = socket::read_id_map("/proc/self/uid_map");
+        auto g = socket::read_id_map("/proc/self/gid_map");
         if (u && g) {
             c.userns.readable = true;
             c.userns.uid_map = std::move(*u);
@@ -77,7 +64,7 @@ CurrentIdentity read_current() {
             c.userns.nested = !is_identity_map(c.userns.uid_map) || !is_identity_map(c.userns.gid_map);
         }
     }
-    if (auto sg_text = read_small("/proc/self/setgroups")) {
+    if (auto sg_text = socket::read_proc_file("/proc/self/setgroups")) {
         std::string v = *sg_text;
         while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
         c.userns.setgroups = v;

@@ -21,7 +21,7 @@ std::optional<KernelSigset> block_write_signals() noexcept {
     return launcher;
 }
 
-void restore_launcher_mask(KernelSigset mask) noexcept {
+void drop_own_write_signals() noexcept {
     const KernelSigset write_signals = sig_bit(SIGPIPE) | sig_bit(SIGXFSZ);
     const pid_t self = ::getpid();
     // Standard signals do not queue: at most one of each is pending.
@@ -34,6 +34,10 @@ void restore_launcher_mask(KernelSigset mask) noexcept {
         if (info.si_pid != self || info.si_code != SI_USER) foreign.at(count++) = signo;
     }
     for (std::size_t i = 0; i < count; ++i) ::kill(self, foreign.at(i));
+}
+
+void restore_launcher_mask(KernelSigset mask) noexcept {
+    drop_own_write_signals();
     kernel_sigprocmask(SIG_SETMASK, &mask, nullptr);
 }
 

@@ -39,9 +39,13 @@ constexpr KernelSigset supervisor_mask() {
 // be changed.
 std::optional<KernelSigset> block_write_signals() noexcept;
 
-// For a command exec'd in place: discards the SIGPIPE and SIGXFSZ that
-// stepdown's own writes left pending (the command must not die of them;
-// one sent by anyone else is raised again) and restores the launcher's mask.
+// Discards the SIGPIPE and SIGXFSZ that this process's own writes left
+// pending (the command must not die of them); one sent by anyone else is
+// raised again. Async-signal-safe: the child path calls it before exec.
+void drop_own_write_signals() noexcept;
+
+// For a command exec'd in place: drop_own_write_signals, then the
+// launcher's mask back.
 void restore_launcher_mask(KernelSigset mask) noexcept;
 
 // rt_sigprocmask(how, set, old); returns 0 or an errno value. Async-signal-safe.

@@ -259,6 +259,9 @@ private:
         child_message({"stepdown: warning: cannot make the command the terminal's foreground process group: ",
                        child_error_text(errno), "\n"});
     }
+    // A warning above, written to a pipe without reader, left a SIGPIPE
+    // pending that the launcher's mask would deliver now.
+    drop_own_write_signals();
     if (const int err = kernel_sigprocmask(SIG_SETMASK, &original_mask, nullptr); err != 0) {
         child_message({"stepdown: error: cannot restore the signal mask: ", child_error_text(err), "\n"});
         ::_exit(exit_code::os_error);

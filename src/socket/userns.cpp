@@ -37,17 +37,23 @@ std::optional<std::vector<IdMapEntry>> parse_id_map(std::string_view text) {
     return out;
 }
 
-std::optional<std::vector<IdMapEntry>> read_id_map(const char* path) {
+std::optional<std::string> read_proc_file(const char* path) {
     const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
-    // At most 340 lines of at most 33 bytes each (user_namespaces(7)).
+    // An id map has at most 340 lines of at most 33 bytes each (user_namespaces(7)).
     std::string text;
     char buf[4096];
     ssize_t n = 0;
     while (text.size() < 65536 && (n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
     if (n < 0) return std::nullopt;
-    return parse_id_map(text);
+    return text;
+}
+
+std::optional<std::vector<IdMapEntry>> read_id_map(const char* path) {
+    const auto text = read_proc_file(path);
+    if (!text) return std::nullopt;
+    return parse_id_map(*text);
 }
 
 bool is_identity_map(const std::vector<IdMapEntry>& map) {

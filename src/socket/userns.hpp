@@ -26,6 +26,9 @@ struct IdMapEntry {
 // "0 1000 1\n1 100000 65536\n" -> entries; nullopt when a line is malformed.
 std::optional<std::vector<IdMapEntry>> parse_id_map(std::string_view text);
 
+// A small file under /proc (at most 64 kB); nullopt when unreadable.
+std::optional<std::string> read_proc_file(const char* path);
+
 // /proc/self/uid_map or gid_map; nullopt when unreadable or malformed.
 std::optional<std::vector<IdMapEntry>> read_id_map(const char* path);
 

@@ -117,8 +117,8 @@ std::optional<Error> check_size(const std::string& target, const std::string& co
 // a held signal take its normal effect once the edit is over.
 // SIGXFSZ is ignored meanwhile: past RLIMIT_FSIZE a write then fails with
 // EFBIG, an error of the edit like any other, instead of killing the start.
-// (Ignored, not blocked: a blocked SIGXFSZ would stay pending and kill the
-// process when the mask is restored.)
+// (A real start has SIGXFSZ blocked as well, from its first step: the signal
+// then stays pending, and the init drops it as raised by itself.)
 // Process state, not a file effect, so outside the seam; these calls cannot
 // fail with these arguments, and the edit goes ahead if one did.
 class SignalHold {
@@ -333,12 +333,13 @@ private:
     // Both files or neither: /etc/group is swapped with its temp file
     // (RENAME_EXCHANGE), so that the old one stays at the temp name until
     // gshadow is in place too; if gshadow cannot be, the swap is undone.
-    // Where the file system cannot swap (EINVAL), a plain rename: gshadow is
+    // Where the file system cannot swap (EINVAL), or a seccomp filter or an
+    // old kernel refuses renameat2 (EPERM, ENOSYS), a plain rename: gshadow is
     // then checked as well as it can be beforehand (not a mount point), and
     // a later failure says which file is new.
     Status replace_both(Replacement& group, Replacement& gshadow) {
         const int swapped = sys_.rename_exchange(group.temp.c_str(), group.target.c_str());
-        if (swapped == EINVAL) {
+        if (swapped == EINVAL || swapped == ENOSYS || swapped == EPERM) {
             if (int e = sys_.rename(group.temp.c_str(), group.target.c_str())) {
                 return Error{"cannot rename " + quoted(group.temp) + " to " + quoted(group.target) + untouched_, e};
             }

@@ -251,3 +251,17 @@ TEST_CASE("keep-cap: invoked as tini or docker-init, --keep-cap turns the drop o
         CHECK(refused.fatal->exit_code == exit_code::refused);
     }
 }
+
+TEST_CASE("root start: root's own groups are found on lines the strict parser sets aside", "[plan]") {
+    // The runtime that gave root its groups reads /etc/group leniently: CRLF
+    // lines, blanks around fields, a fifth field, a '+' before the GID. Such
+    // lines must not make root's groups pass for ones the runtime added.
+    auto f = root_facts(988);
+    f.group = userdb::parse_group("root:x:0:\r\nwheel:x:10:root\r\ndisk:x:6:root \ntty:x:5:root:\nadm:x:+4: app , root\n"
+                                  "app:x:1000:\n");
+    f.groups = {0, 4, 5, 6, 10, 4242};
+    auto p = app::make_plan(options({"stepdown", "app"}), f);
+    REQUIRE_FALSE(p.fatal);
+    CHECK(p.runtime_groups == std::vector<gid_t>{4242});
+    CHECK(p.drop.groups == std::vector<gid_t>{988, 4242});
+}
