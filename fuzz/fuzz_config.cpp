@@ -49,7 +49,8 @@ bool same(const config::Options& a, const config::Options& b) {
            a.require_socket == b.require_socket && a.allow_new_privs == b.allow_new_privs &&
            a.allow_root_target == b.allow_root_target && a.drop == b.drop && a.tini_compat == b.tini_compat &&
            a.force_init == b.force_init && a.force_exec == b.force_exec && a.check == b.check &&
-           a.json == b.json && a.help == b.help && a.version == b.version && a.verbosity == b.verbosity &&
+           a.json == b.json && a.help == b.help && a.version == b.version && a.license == b.license &&
+           a.verbosity == b.verbosity && a.supervision_options == b.supervision_options &&
            a.command == b.command && a.init.grace_ms == b.init.grace_ms &&
            a.init.remap_to_zero == b.init.remap_to_zero && a.init.pdeathsig == b.init.pdeathsig &&
            a.init.subreaper == b.init.subreaper && a.init.kill_group == b.init.kill_group;
@@ -95,7 +96,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const config::Options& o = *first;
     FUZZ_CHECK(same(o, *second));
-    FUZZ_CHECK(!o.command.empty() || o.help || o.version || o.check);
+    FUZZ_CHECK(!o.command.empty() || o.help || o.version || o.license || o.check);
+    // --exec never goes with an option that only a supervising parent honours.
+    FUZZ_CHECK(!o.force_exec || o.supervision_options.empty());
     FUZZ_CHECK(!o.group_name.empty() && o.group_name.find_first_of(":,\n \t") == std::string::npos);
     FUZZ_CHECK(o.group_name.front() != '-' && o.group_name.front() != '+' && o.group_name.front() != '#');
     for (const auto& w : o.warnings) FUZZ_CHECK(w.find("'STEPDOWN_") != std::string::npos);
