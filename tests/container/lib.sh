@@ -48,14 +48,10 @@ chmod 755 "$T"
 : >"$T/images"
 : >"$T/compose"
 
-passed=0
-failed=0
-skipped=0
-SKIP_CODE=200
+TIER_NAME=container
+# shellcheck source=../lib/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 
-say() { printf '%s\n' "$*"; }
-# Prints to stderr, so it shows in the failure output of a check.
-note() { printf '  %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- clean-up
 
@@ -71,7 +67,6 @@ compose_cli() {
 }
 
 
-finished=0
 cleanup() {
   local rc=$?
   set +e
@@ -154,33 +149,11 @@ sweep_stale_runs() {
 
 # ---------------------------------------------------------------- harness
 
-# check NAME FN [ARGS...]
-check() {
-  local name="$1"
-  shift
-  local log="$T/check.log" rc t0=$SECONDS relays
-  relays="$(wc -l <"$T/pids")"
-  set +e
-  (
-    set -euo pipefail
-    "$@"
-  ) >"$log" 2>&1
-  rc=$?
-  set -e
-  stop_relays_after "$relays"
-  if ((rc == 0)); then
-    passed=$((passed + 1))
-    say "ok   - ${name} ($((SECONDS - t0)) s)"
-    if [[ "${VERBOSE:-0}" == 1 ]]; then sed 's/^/       /' "$log"; fi
-  elif ((rc == SKIP_CODE)) && [[ "${CI:-}" != true ]]; then
-    skipped=$((skipped + 1))
-    say "skip - ${name}: $(tail -n 1 "$log")"
-  else
-    failed=$((failed + 1))
-    if ((rc == SKIP_CODE)); then say "FAIL - ${name}: skipped under CI=true, which must run everything"; else say "FAIL - ${name} (exit ${rc})"; fi
-    sed 's/^/       /' "$log"
-  fi
-}
+
+# Each check ends the socket relays it started: the mark is the pid file's
+# length before it.
+check_begin() { wc -l <"$T/pids"; }
+check_end() { stop_relays_after "$1"; }
 
 # Ends the relays recorded after line N of the pid file (those of one check).
 stop_relays_after() {
@@ -191,69 +164,14 @@ stop_relays_after() {
   return 0
 }
 
-# Inside a check: stop here as skipped, with the reason as the last line.
-skip() {
-  echo "$*"
-  exit "$SKIP_CODE"
-}
 
-# Skips a whole script (no Docker, no static binaries); under CI=true it fails.
-skip_all() {
-  say "skip - all checks in $(basename "$0"): $*"
-  if [[ "${CI:-}" == true ]]; then
-    say "FAIL - CI=true must run the container tier"
-    failed=$((failed + 1))
-  else
-    skipped=$((skipped + 1))
-  fi
-  finish
-}
 
-finish() {
-  finished=1
-  local line="${passed} passed, ${failed} failed"
-  ((skipped == 0)) || line+=", ${skipped} skipped"
-  say "$line"
-  ((failed == 0)) || exit 1
-  exit 0
-}
 
-fail() {
-  echo "FAILED: $*" >&2
-  return 1
-}
 
-expect_eq() { # ACTUAL EXPECTED WHAT
-  [[ "$1" == "$2" ]] || fail "$3: expected '$2', got '$1'"
-}
-expect_ne() {
-  [[ "$1" != "$2" ]] || fail "$3: expected anything but '$2'"
-}
-expect_contains() { # HAYSTACK NEEDLE WHAT
-  [[ "$1" == *"$2"* ]] || fail "$3: expected to contain '$2', got: $1"
-}
-expect_not_contains() {
-  [[ "$1" != *"$2"* ]] || fail "$3: expected not to contain '$2', got: $1"
-}
-expect_match() { # STRING ERE WHAT
-  [[ "$1" =~ $2 ]] || fail "$3: expected to match /$2/, got: $1"
-}
 
-# kv KEY TEXT: the value of the last `KEY=value` line in TEXT (probe output).
-kv() {
-  local line value=""
-  while IFS= read -r line; do
-    line="${line%$'\r'}"
-    [[ "$line" == "$1="* ]] && value="${line#"$1="}"
-  done <<<"$2"
-  printf '%s' "$value"
-}
 
 # ---------------------------------------------------------------- prerequisites
 
-is_static() {
-  [[ -x "$1" ]] && ! readelf -lW "$1" 2>/dev/null | grep -q 'Requesting program interpreter'
-}
 
 # Exits the script (skip_all) when the tier cannot run here.
 require_tier() {

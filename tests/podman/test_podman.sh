@@ -27,32 +27,13 @@ T="$(mktemp -d "/tmp/${RUN_ID}.XXXXXX")"
 chmod 755 "$T"
 : >"$T/pids"
 
-passed=0
-failed=0
-skipped=0
-SKIP_CODE=200
-finished=0
+TIER_NAME=Podman
+# shellcheck source=../lib/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 RL_USER=""       # the throwaway user, once created
 RL_SAVED=""      # where /etc/subuid and /etc/subgid were saved
 
-say() { printf '%s\n' "$*"; }
-note() { printf '  %s\n' "$*" >&2; }
-fail() {
-  echo "FAILED: $*" >&2
-  return 1
-}
-expect_eq() { [[ "$1" == "$2" ]] || fail "$3: expected '$2', got '$1'"; }
-expect_contains() { [[ "$1" == *"$2"* ]] || fail "$3: expected to contain '$2', got: $1"; }
-expect_not_contains() { [[ "$1" != *"$2"* ]] || fail "$3: expected not to contain '$2', got: $1"; }
 
-# kv KEY TEXT: the value of the last `KEY=value` line in TEXT (probe output).
-kv() {
-  local line value=""
-  while IFS= read -r line; do
-    [[ "$line" == "$1="* ]] && value="${line#"$1="}"
-  done <<<"$2"
-  printf '%s' "$value"
-}
 
 # ---------------------------------------------------------------- clean-up
 
@@ -108,60 +89,10 @@ trap 'exit 129' HUP
 
 # ---------------------------------------------------------------- harness
 
-# check NAME FN [ARGS...]: FN in a subshell with `set -e`; its output is shown
-# only when it fails (or with VERBOSE=1).
-check() {
-  local name="$1" log="$T/check.log" rc t0=$SECONDS
-  shift
-  set +e
-  (
-    set -euo pipefail
-    "$@"
-  ) >"$log" 2>&1
-  rc=$?
-  set -e
-  if ((rc == 0)); then
-    passed=$((passed + 1))
-    say "ok   - ${name} ($((SECONDS - t0)) s)"
-    if [[ "${VERBOSE:-0}" == 1 ]]; then sed 's/^/       /' "$log"; fi
-  elif ((rc == SKIP_CODE)) && [[ "${CI:-}" != true ]]; then
-    skipped=$((skipped + 1))
-    say "skip - ${name}: $(tail -n 1 "$log")"
-  else
-    failed=$((failed + 1))
-    if ((rc == SKIP_CODE)); then say "FAIL - ${name}: skipped under CI=true, which must run everything"; else say "FAIL - ${name} (exit ${rc})"; fi
-    sed 's/^/       /' "$log"
-  fi
-}
 
-skip() {
-  echo "$*"
-  exit "$SKIP_CODE"
-}
 
-skip_all() {
-  say "skip - all checks in $(basename "$0"): $*"
-  if [[ "${CI:-}" == true ]]; then
-    say "FAIL - CI=true must run the Podman tier"
-    failed=$((failed + 1))
-  else
-    skipped=$((skipped + 1))
-  fi
-  finish
-}
 
-finish() {
-  finished=1
-  local line="${passed} passed, ${failed} failed"
-  ((skipped == 0)) || line+=", ${skipped} skipped"
-  say "$line"
-  ((failed == 0)) || exit 1
-  exit 0
-}
 
-is_static() {
-  [[ -x "$1" ]] && ! readelf -lW "$1" 2>/dev/null | grep -q 'Requesting program interpreter'
-}
 
 # ---------------------------------------------------------------- Podman's configuration
 
