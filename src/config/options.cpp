@@ -459,10 +459,9 @@ diagnostics
   -h, --help               print this help
 
 exit codes: COMMAND's own; 128+n if killed by signal n; 64 usage (1 under a
-tini name); 65 bad
-/etc file; 67 unknown user or group; 69 socket unusable; 70 drop not proven;
-71 privilege syscall failed; 77 refused as unsafe; 126 not executable;
-127 not found.
+tini name); 65 bad /etc file; 67 unknown user or group; 69 socket unusable;
+70 drop not proven; 71 privilege syscall failed; 77 refused as unsafe;
+126 not executable; 127 not found.
 )";
 }
 
